@@ -1,0 +1,1 @@
+"""Human-input tasks (built in the approvals issue)."""

@@ -1,0 +1,1 @@
+"""idconfluence: identity-governance workflows, drawn once and run on every trigger."""

@@ -1,0 +1,27 @@
+"""Project settings with defaults, read like DRF's api_settings: `idc_settings.EXECUTION_WINDOW_SECONDS`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    "EXECUTION_WINDOW_SECONDS": 15,
+    "WATCHDOG_GRACE_SECONDS": 5,
+    "WATCHDOG_INTERVAL_SECONDS": 2,
+    "REQUEUE_AFTER_SECONDS": 30,
+    "ENCRYPTION_KEYS": [],
+    "CONNECTOR_TYPES": [],
+    "MAX_EXPRESSION_LENGTH": 1000,
+}
+
+
+class _Settings:
+    def __getattr__(self, name: str) -> Any:
+        if name not in DEFAULTS:
+            raise AttributeError(f"unknown idconfluence setting {name!r}")
+        return getattr(settings, "IDCONFLUENCE", {}).get(name, DEFAULTS[name])
+
+
+idc_settings = _Settings()

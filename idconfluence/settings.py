@@ -1,0 +1,198 @@
+"""Project settings, all from environment variables; production-safe whenever DEBUG is off.
+
+Unset DATABASE_URL means an SQLite file and unset REDIS_URL the django-q2 ORM broker, so a
+fresh clone runs the whole product with one command.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from idconfluence.env import env_bool, env_int, env_list, env_str, load_dotenv
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+load_dotenv(BASE_DIR / ".env")
+
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
+    SECRET_KEY = "dev-only-insecure-key-never-used-when-debug-is-off"  # noqa: S105
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "guardian",
+    "django_q",
+    "audit",
+    "connectors",
+    "workflows",
+    "approvals",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "idconfluence.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+WSGI_APPLICATION = "idconfluence.wsgi.application"
+
+_database_url = env_str("DATABASE_URL")
+if _database_url:
+    # Persistent connections with health checks: CONN_MAX_AGE=0 made django-q2 5-7x slower.
+    DATABASES = {
+        "default": dj_database_url.parse(
+            _database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 600), conn_health_checks=True
+        )
+    }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            # Web, workers and watchdog share the file: WAL plus IMMEDIATE avoids lock upgrades.
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+if env_str("IDC_TEST_DB_NAME"):
+    # Lets several suites share one PostgreSQL server without dropping each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": env_str("IDC_TEST_DB_NAME")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("DJANGO_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+REST_FRAMEWORK = {
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+}
+
+# Email: console in development, SMTP in production (EMAIL_HOST etc.).
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "idconfluence@localhost")
+
+# The execution window: every execution finishes within it or is parked for review.
+EXECUTION_WINDOW_SECONDS = env_int("IDC_EXECUTION_WINDOW_SECONDS", 15)
+IDCONFLUENCE = {
+    "EXECUTION_WINDOW_SECONDS": EXECUTION_WINDOW_SECONDS,
+    "WATCHDOG_GRACE_SECONDS": env_int("IDC_WATCHDOG_GRACE_SECONDS", 5),
+    "WATCHDOG_INTERVAL_SECONDS": env_int("IDC_WATCHDOG_INTERVAL_SECONDS", 2),
+    "REQUEUE_AFTER_SECONDS": env_int("IDC_REQUEUE_AFTER_SECONDS", 30),
+    "ENCRYPTION_KEYS": env_list("IDC_ENCRYPTION_KEYS"),
+    "CONNECTOR_TYPES": env_list("IDC_EXTRA_CONNECTOR_TYPES"),
+}
+if not IDCONFLUENCE["ENCRYPTION_KEYS"] and not DEBUG:
+    raise ImproperlyConfigured(
+        "IDC_ENCRYPTION_KEYS must be set when DJANGO_DEBUG is off "
+        "(comma-separated Fernet keys, newest first)"
+    )
+
+# django-q2, configured around what we measured of 1.11.1: no re-delivery of failed or killed
+# tasks (the database row is the truth and the watchdog re-enqueues), its timeout only a
+# backstop a few seconds above the window, guard_cycle 0.5 (other values disable the kill).
+_redis_url = env_str("REDIS_URL")
+Q_CLUSTER: dict[str, object] = {
+    "name": env_str("IDC_Q_NAME", "idconfluence"),
+    "workers": env_int("IDC_Q_WORKERS", 2),
+    "timeout": EXECUTION_WINDOW_SECONDS + 5,
+    "retry": EXECUTION_WINDOW_SECONDS + 30,
+    "max_attempts": 1,
+    "ack_failures": True,
+    "guard_cycle": 0.5,
+    "catch_up": False,
+    "save_limit": -1,
+    "queue_limit": 50,
+    "poll": 0.05,
+    "label": "Task queue",
+}
+if _redis_url:
+    Q_CLUSTER["redis"] = _redis_url
+else:
+    Q_CLUSTER["orm"] = "default"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("IDC_LOG_LEVEL", "INFO")},
+    "loggers": {"django_q": {"level": env_str("IDC_Q_LOG_LEVEL", "WARNING")}},
+}
+
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"

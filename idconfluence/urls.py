@@ -1,0 +1,12 @@
+"""URL map: the admin is the console; apps add their own routes."""
+
+from django.contrib import admin
+from django.urls import path
+
+admin.site.site_header = "idconfluence"
+admin.site.site_title = "idconfluence console"
+admin.site.index_title = "Identity workflows"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,48 @@
+"""A connector type for tests: appends every call to a journal file so another process can see it.
+
+Config: `journal` (file path), `sleep` (seconds before answering; to overrun the window),
+`fail` ("permanent" or "retryable"; an operator "fixes" it by editing the config).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from connectors.base import OPERATIONS, CallOptions, Connector, Outcome, Result
+
+
+class JournalConnector(Connector):
+    type_name = "journal"
+    label = "Journal (tests)"
+    operations = frozenset(OPERATIONS)
+    secret_fields = ("token",)
+
+    def _do(self, operation: str, options: CallOptions, **args: Any) -> Result:
+        if self.config.get("sleep"):
+            time.sleep(float(self.config["sleep"]))
+        if self.config.get("fail"):
+            retryable = self.config["fail"] == "retryable"
+            outcome = Outcome.RETRYABLE if retryable else Outcome.PERMANENT
+            return Result(outcome, f"{operation} refused by test config (token {self.secrets.get('token')})")
+        if options.dry_run:
+            return Result(Outcome.WOULD_CHANGE, f"would {operation} {args}")
+        journal = self.config.get("journal")
+        if journal:
+            with Path(journal).open("a") as fh:
+                fh.write(json.dumps({"op": operation, **args}) + "\n")
+        return Result(Outcome.CHANGED, f"{operation} done", {"args": args})
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("op_") and name[3:] in OPERATIONS:
+            operation = name[3:]
+            return lambda *, options, **args: self._do(operation, options, **args)
+        raise AttributeError(name)
+
+
+def journal_lines(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line]
