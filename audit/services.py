@@ -1,43 +1,163 @@
-"""`record(...)`: the one way any app writes an audit event, inside the caller's transaction."""
+"""`record(...)`: the one way any app writes an audit event, inside the caller's transaction.
+
+Appending takes the chain head under a row lock (PostgreSQL) or the database write lock
+(SQLite), so concurrent writers cannot fork the chain. The lock is held until the caller's
+transaction ends: record late in a transaction, or gather its events with `batch()` (or pass
+them to `record_many`) so they are appended in one go just before the commit. Nothing here
+commits on its own unless the caller has no transaction open.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
 
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
 
-from audit.models import AuditEvent
+from audit import context
+from audit.chain import GENESIS_HASH, content_of, hash_content
+from audit.models import ActorKind, AuditChainHead, AuditEvent
+from audit.redaction import json_ready
+
+if TYPE_CHECKING:
+    from typing import NotRequired, TypedDict
+
+    from typing_extensions import Unpack
+
+    class EventFields(TypedDict):
+        """`build`'s keywords, so `record(...)` is type-checked like it."""
+
+        action: str
+        actor: NotRequired[Any]
+        actor_label: NotRequired[str]
+        actor_kind: NotRequired[str]
+        target: NotRequired[models.Model | None]
+        target_type: NotRequired[str]
+        target_id: NotRequired[str]
+        target_label: NotRequired[str]
+        workflow_id: NotRequired[int | None]
+        run_id: NotRequired[int | None]
+        execution_id: NotRequired[int | None]
+        details: NotRequired[Mapping[str, Any] | None]
+        request: NotRequired[Any]
 
 
-def record(
+_HEAD = 1
+_batch: ContextVar[list[AuditEvent] | None] = ContextVar("audit_batch", default=None)
+
+
+def build(
     *,
     action: str,
     actor: Any = None,
     actor_label: str = "",
+    actor_kind: str = "",
     target: models.Model | None = None,
+    target_type: str = "",
+    target_id: str = "",
     target_label: str = "",
     workflow_id: int | None = None,
     run_id: int | None = None,
     execution_id: int | None = None,
-    details: dict[str, Any] | None = None,
+    details: Mapping[str, Any] | None = None,
     request: Any = None,
 ) -> AuditEvent:
-    """Write one event. Call it inside the transaction of the change it records."""
+    """An unsaved, unchained event (seq, time and hashes are given when it is appended).
+
+    `actor` is a user, an approver's email address or None (the system); `request` (or the
+    request being served, see audit/context.py) gives the IP address and user agent.
+    """
     user = actor if getattr(actor, "is_authenticated", False) else None
-    event = AuditEvent(
-        action=action,
+    email = actor if isinstance(actor, str) else ""
+    kind = actor_kind or (ActorKind.USER if user else ActorKind.APPROVER if email else "")
+    meta = context.meta_from_environ(request.META) if request is not None else context.current()
+    if target is not None:
+        target_type = target_type or target._meta.label_lower
+        target_id = target_id or str(target.pk)
+        target_label = target_label or str(target)
+    return AuditEvent(
+        action=action[:100],
         actor=user,
-        actor_label=actor_label or (user.get_username() if user else "system"),
-        target_type=target._meta.label_lower if target is not None else "",
-        target_id=str(target.pk) if target is not None else "",
-        target_label=target_label or (str(target) if target is not None else ""),
+        actor_kind=kind or ActorKind.SYSTEM,
+        actor_label=(actor_label or (user.get_username() if user else email or "system"))[:255],
+        target_type=target_type[:100],
+        target_id=str(target_id)[:100],
+        target_label=target_label[:255],
         workflow_id=workflow_id,
         run_id=run_id,
         execution_id=execution_id,
-        details=details or {},
+        details=json_ready(details or {}),
+        ip_address=meta.ip_address if meta else None,
+        user_agent=meta.user_agent if meta else "",
     )
-    if request is not None:
-        event.ip_address = request.META.get("REMOTE_ADDR")
-        event.user_agent = request.META.get("HTTP_USER_AGENT", "")[:500]
-    event.save()
-    return event
+
+
+def record(**fields: Unpack[EventFields]) -> AuditEvent:
+    """Write one event (keyword arguments as `build`) in the caller's transaction.
+
+    Inside `batch()` the event is only gathered, and gets its seq when the batch ends.
+    """
+    event = build(**fields)
+    pending = _batch.get()
+    if pending is not None:
+        pending.append(event)
+        return event
+    return _append([event])[0]
+
+
+def record_many(entries: Sequence[EventFields]) -> list[AuditEvent]:
+    """Write several events (each a mapping of `record`'s keywords) with one lock and one insert."""
+    return _append([build(**entry) for entry in entries])
+
+
+@contextmanager
+def batch() -> Iterator[list[AuditEvent]]:
+    """Gather the `record` calls made inside and append them together when the block ends.
+
+    Use it inside the transaction, innermost: `with transaction.atomic(), audit.batch(): ...`.
+    The head lock is then held only from the end of the block to the commit. Nested batches
+    join the outer one; events of a block that raises are dropped with its transaction.
+    """
+    if _batch.get() is not None:
+        yield _batch.get() or []
+        return
+    pending: list[AuditEvent] = []
+    token = _batch.set(pending)
+    try:
+        yield pending
+    finally:
+        _batch.reset(token)
+    if pending:
+        _append(pending)
+
+
+def _lock_head() -> AuditChainHead:
+    head = AuditChainHead.objects.select_for_update().filter(pk=_HEAD).first()
+    if head is not None:
+        return head
+    # First event ever (or the head row was lost): start from the newest stored event.
+    last = AuditEvent.objects.order_by("-seq").values("seq", "hash", "occurred_at").first()
+    initial = last or {"seq": 0, "hash": GENESIS_HASH, "occurred_at": None}
+    AuditChainHead.objects.get_or_create(pk=_HEAD, defaults=initial)
+    return AuditChainHead.objects.select_for_update().get(pk=_HEAD)
+
+
+def _append(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Chain `events` after the head and insert them, in the current transaction."""
+    with transaction.atomic(savepoint=False):
+        head = _lock_head()
+        # Time never goes backwards along the chain, so a date window is a run of seqs.
+        now = timezone.now()
+        if head.occurred_at is not None and now < head.occurred_at:
+            now = head.occurred_at
+        for event in events:
+            event.seq, event.prev_hash, event.occurred_at = head.seq + 1, head.hash, now
+            event.hash = hash_content(content_of(event))
+            head.seq, head.hash = event.seq, event.hash
+        head.occurred_at = now
+        AuditEvent.objects.all()._append_chained(events)
+        head.save(update_fields=["seq", "hash", "occurred_at"])
+    return events

@@ -1,0 +1,36 @@
+"""Fixtures for the audit tests: users and a way to put events at chosen instants."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+
+from audit.models import AuditEvent
+from audit.services import record
+
+
+@pytest.fixture
+def user(db: None) -> Any:
+    return get_user_model().objects.create_user("alice", "alice@example.com", "pw-alice-123!")
+
+
+@pytest.fixture
+def superuser(db: None) -> Any:
+    return get_user_model().objects.create_superuser("root", "root@example.com", "pw-root-123!")
+
+
+@pytest.fixture
+def event_at(db: None) -> Callable[..., AuditEvent]:
+    """Record an event as if at `when` (events must be made in time order: time never goes back)."""
+
+    def make(when: datetime, **fields: Any) -> AuditEvent:
+        fields.setdefault("action", "test.event")
+        with time_machine.travel(when, tick=False):
+            return record(**fields)
+
+    return make
