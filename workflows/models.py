@@ -1,4 +1,4 @@
-"""Workflows, their versions (one graph representation: Block and Edge rows), runs, executions, steps.
+"""Workflows, versions (one graph representation: Block and Edge rows), runs, executions, steps.
 
 A published version is frozen: blocks and edges refuse to be saved or deleted once their version
 leaves the draft state, whatever path (service, admin, import) tries.
@@ -23,7 +23,10 @@ class Workflow(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="owned_workflows",
     )
     enabled = models.BooleanField(default=True)
@@ -42,9 +45,7 @@ class Workflow(models.Model):
 
     @property
     def published_version(self) -> WorkflowVersion | None:
-        return (
-            self.versions.filter(state=VersionState.PUBLISHED).order_by("-number").first()
-        )
+        return self.versions.filter(state=VersionState.PUBLISHED).order_by("-number").first()
 
     @property
     def draft(self) -> WorkflowVersion | None:
@@ -54,7 +55,9 @@ class Workflow(models.Model):
 class WorkflowVersion(models.Model):
     workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
-    state = models.CharField(max_length=20, choices=VersionState.choices, default=VersionState.DRAFT)
+    state = models.CharField(
+        max_length=20, choices=VersionState.choices, default=VersionState.DRAFT
+    )
     checksum = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the document")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -82,29 +85,15 @@ class WorkflowVersion(models.Model):
         return self.state == VersionState.DRAFT
 
 
-class _DraftOnly(models.Model):
-    """Blocks and edges may only change while their version is a draft."""
-
-    class Meta:
-        abstract = True
-
-    def _check_draft(self) -> None:
-        state = (
-            WorkflowVersion.objects.filter(pk=self.version_id).values_list("state", flat=True).first()
-        )
-        if state is not None and state != VersionState.DRAFT:
-            raise FrozenVersionError(f"version is {state}; published versions are never modified")
-
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        self._check_draft()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        self._check_draft()
-        return super().delete(*args, **kwargs)
+def _refuse_unless_draft(sender: type, instance: models.Model, **kwargs: object) -> None:
+    """A published or retired version's blocks and edges can never change, by any ORM path."""
+    version_id = getattr(instance, "version_id", None)
+    state = WorkflowVersion.objects.filter(pk=version_id).values_list("state", flat=True).first()
+    if state is not None and state != VersionState.DRAFT:
+        raise FrozenVersionError(f"version is {state}; published versions are never modified")
 
 
-class Block(_DraftOnly):
+class Block(models.Model):
     version = models.ForeignKey(WorkflowVersion, on_delete=models.CASCADE, related_name="blocks")
     key = models.CharField(
         max_length=64,
@@ -120,15 +109,13 @@ class Block(_DraftOnly):
 
     class Meta:
         ordering = ["version", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["version", "key"], name="block_key_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["version", "key"], name="block_key_unique")]
 
     def __str__(self) -> str:
         return f"{self.key} ({self.kind}/{self.type})"
 
 
-class Edge(_DraftOnly):
+class Edge(models.Model):
     version = models.ForeignKey(WorkflowVersion, on_delete=models.CASCADE, related_name="edges")
     source = models.ForeignKey(Block, on_delete=models.CASCADE, related_name="out_edges")
     target = models.ForeignKey(Block, on_delete=models.CASCADE, related_name="in_edges")
@@ -180,6 +167,7 @@ class Execution(models.Model):
     )
     start_block = models.CharField(max_length=64, blank=True, help_text="Empty: the trigger")
     resume_outcome = models.CharField(max_length=64, blank=True)
+    resume_payload = models.JSONField(default=dict, blank=True)
     retry_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
     )
@@ -191,6 +179,7 @@ class Execution(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     worker = models.CharField(max_length=100, blank=True)
     failed_block = models.CharField(max_length=64, blank=True)
+    waiting_block = models.CharField(max_length=64, blank=True)
     failure_reason = models.TextField(blank=True)
 
     class Meta:
@@ -225,9 +214,21 @@ class Step(models.Model):
 
     class Meta:
         ordering = ["execution", "seq"]
-        constraints = [
-            models.UniqueConstraint(fields=["execution", "seq"], name="step_seq_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["execution", "seq"], name="step_seq_unique")]
 
     def __str__(self) -> str:
         return f"step {self.seq} {self.block_key} ({self.state})"
+
+
+for _model in (Block, Edge):
+    models.signals.pre_save.connect(_refuse_unless_draft, sender=_model)
+    models.signals.pre_delete.connect(_refuse_unless_draft, sender=_model)
+
+
+class ParkedExecution(Execution):
+    """The review queue: executions parked as failed, for operators to fix and retry."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "parked execution"
+        verbose_name_plural = "review queue"

@@ -26,7 +26,9 @@ class JournalConnector(Connector):
         if self.config.get("fail"):
             retryable = self.config["fail"] == "retryable"
             outcome = Outcome.RETRYABLE if retryable else Outcome.PERMANENT
-            return Result(outcome, f"{operation} refused by test config (token {self.secrets.get('token')})")
+            return Result(
+                outcome, f"{operation} refused by test config (token {self.secrets.get('token')})"
+            )
         if options.dry_run:
             return Result(Outcome.WOULD_CHANGE, f"would {operation} {args}")
         journal = self.config.get("journal")

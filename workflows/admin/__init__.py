@@ -1,0 +1,3 @@
+"""The console: workflow definitions, runs and the review queue, registered on the admin site."""
+
+from workflows.admin import definitions, runs  # noqa: F401 - registering is the import's effect

@@ -1,0 +1,184 @@
+"""Workflows and their versions: drafts are editable, published versions are read-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+
+from workflows import documents
+from workflows.admin.common import ReadOnlyInline, report
+from workflows.models import Block, Edge, FrozenVersionError, Workflow, WorkflowVersion
+from workflows.services.versions import (
+    DraftExists,
+    PublishRefused,
+    draft_from_version,
+    version_publish,
+    version_retire,
+)
+
+
+class VersionInline(ReadOnlyInline):
+    model = WorkflowVersion
+    fields = ("number", "state", "published_at", "published_by", "checksum")
+    readonly_fields = fields
+
+
+@admin.register(Workflow)
+class WorkflowAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("slug", "name", "enabled", "current_version", "owner", "updated_at")
+    list_filter = ("enabled",)
+    search_fields = ("slug", "name", "description")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [VersionInline]
+
+    @admin.display(description="Published")
+    def current_version(self, obj: Workflow) -> str:
+        version = obj.published_version
+        return f"v{version.number}" if version else "—"
+
+
+class DraftOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
+    extra = 0
+
+    def _editable(self, obj: WorkflowVersion | None) -> bool:
+        return obj is None or obj.is_draft
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._editable(obj) and super().has_delete_permission(request, obj)
+
+
+class BlockInline(DraftOnlyInline):
+    model = Block
+    fields = ("key", "kind", "type", "label", "config", "position_x", "position_y")
+
+
+class EdgeInline(DraftOnlyInline):
+    model = Edge
+    fields = ("source", "outcome", "target")
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        version_id = (
+            request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+        )
+        if db_field.name in {"source", "target"} and version_id:
+            kwargs["queryset"] = Block.objects.filter(version_id=version_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(WorkflowVersion)
+class WorkflowVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("workflow", "number", "state", "published_at", "published_by", "checksum")
+    list_filter = ("state", "workflow", "published_at")
+    list_select_related = ("workflow", "published_by")
+    readonly_fields = (
+        "workflow",
+        "number",
+        "state",
+        "checksum",
+        "created_by",
+        "created_at",
+        "published_by",
+        "published_at",
+    )
+    inlines = [BlockInline, EdgeInline]
+    actions = ["publish", "new_draft", "retire", "export_document"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # versions come from drafts: import, or "new draft from this version"
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and not obj.is_draft:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and not obj.is_draft:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("workflows.publish_workflow")
+
+    @admin.action(permissions=["publish"], description="Publish (validates first)")
+    def publish(self, request: HttpRequest, queryset: QuerySet[WorkflowVersion]) -> None:
+        ok, failed = [], []
+        for version in queryset.select_related("workflow"):
+            try:
+                version_publish(version=version, actor=request.user)
+                ok.append(f"{version.workflow.slug} v{version.number} published.")
+            except PublishRefused as exc:
+                failed.extend(
+                    f"{version.workflow.slug} v{version.number}: "
+                    f"{'block ' + block + ': ' if block else ''}{'; '.join(msgs)}"
+                    for block, msgs in exc.by_block().items()
+                )
+            except FrozenVersionError as exc:
+                failed.append(f"{version.workflow.slug}: {exc}")
+        report(self, request, ok, failed)
+
+    @admin.action(permissions=["change"], description="New draft from this version")
+    def new_draft(self, request: HttpRequest, queryset: QuerySet[WorkflowVersion]) -> None:
+        ok, failed = [], []
+        for version in queryset.select_related("workflow"):
+            try:
+                draft = draft_from_version(version=version, actor=request.user)
+                ok.append(f"{version.workflow.slug}: draft v{draft.number} created.")
+            except DraftExists as exc:
+                failed.append(str(exc))
+        report(self, request, ok, failed)
+
+    @admin.action(permissions=["publish"], description="Retire")
+    def retire(self, request: HttpRequest, queryset: QuerySet[WorkflowVersion]) -> None:
+        ok, failed = [], []
+        for version in queryset.select_related("workflow"):
+            try:
+                version_retire(version=version, actor=request.user)
+                ok.append(f"{version.workflow.slug} v{version.number} retired.")
+            except FrozenVersionError as exc:
+                failed.append(f"{version.workflow.slug}: {exc}")
+        report(self, request, ok, failed)
+
+    @admin.action(permissions=["view"], description="Export as workflow document (JSON)")
+    def export_document(
+        self, request: HttpRequest, queryset: QuerySet[WorkflowVersion]
+    ) -> HttpResponse:
+        version = queryset.select_related("workflow").get(pk=queryset.order_by("pk")[0].pk)
+        response = HttpResponse(
+            documents.dumps(documents.version_document(version)), content_type="application/json"
+        )
+        filename = f"{version.workflow.slug}-v{version.number}.json"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+@admin.register(Block)
+class BlockAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("key", "version", "kind", "type", "label")
+    list_filter = ("kind",)
+    list_select_related = ("version", "version__workflow")
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "version":
+            kwargs["queryset"] = WorkflowVersion.objects.filter(state="draft")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return (obj is None or obj.version.is_draft) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return (obj is None or obj.version.is_draft) and super().has_delete_permission(request, obj)
+
+
+@admin.register(Edge)
+class EdgeAdmin(BlockAdmin):
+    list_display = ("version", "source", "outcome", "target")
+    list_filter = ("outcome",)

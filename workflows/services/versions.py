@@ -1,0 +1,218 @@
+"""Writes to workflows and their versions: drafts, publish, retire, import. Each is atomic and
+audited; a published version is never modified (new content always makes a new draft)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import record
+from workflows import documents
+from workflows.engine.graph import Graph, Issue
+from workflows.engine.validate import validate
+from workflows.models import Block, Edge, FrozenVersionError, Workflow, WorkflowVersion
+from workflows.status import VersionState
+
+
+class PublishRefused(Exception):
+    """Publishing found problems; `issues` names the blocks to fix."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues = issues
+        super().__init__("cannot publish: " + "; ".join(str(i) for i in issues))
+
+    def by_block(self) -> dict[str, list[str]]:
+        grouped: dict[str, list[str]] = {}
+        for issue in self.issues:
+            grouped.setdefault(issue.block or "", []).append(issue.message)
+        return grouped
+
+
+class DraftExists(Exception):
+    pass
+
+
+def _next_number(workflow: Workflow) -> int:
+    last = workflow.versions.order_by("-number").values_list("number", flat=True).first()
+    return (last or 0) + 1
+
+
+def _write_graph(version: WorkflowVersion, document: dict[str, Any]) -> None:
+    blocks = Block.objects.bulk_create(
+        Block(
+            version=version,
+            key=b["key"],
+            kind=b["kind"],
+            type=b["type"],
+            label=b.get("label", ""),
+            config=b.get("config", {}),
+            position_x=b.get("position", {}).get("x", 0),
+            position_y=b.get("position", {}).get("y", 0),
+        )
+        for b in document["blocks"]
+    )
+    by_key = {block.key: block for block in blocks}
+    missing = sorted({e[end] for e in document["edges"] for end in ("from", "to")} - by_key.keys())
+    if missing:
+        raise documents.DocumentError([f"edges: unknown block {key!r}" for key in missing])
+    Edge.objects.bulk_create(
+        Edge(
+            version=version, source=by_key[e["from"]], target=by_key[e["to"]], outcome=e["outcome"]
+        )
+        for e in document["edges"]
+    )
+
+
+def draft_save(
+    *, workflow: Workflow, document: dict[str, Any], actor: Any, replace: bool = True
+) -> WorkflowVersion:
+    """Write `document` as the workflow's draft (replacing an existing draft's content)."""
+    documents.check(document)
+    keys = [b["key"] for b in document["blocks"]]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicates:
+        raise documents.DocumentError([f"blocks: key {k!r} is used twice" for k in duplicates])
+    with transaction.atomic():
+        draft = workflow.versions.select_for_update().filter(state=VersionState.DRAFT).first()
+        if draft and not replace:
+            raise DraftExists(f"{workflow.slug} already has a draft (v{draft.number})")
+        if draft:
+            draft.edges.all().delete()
+            draft.blocks.all().delete()
+        else:
+            draft = WorkflowVersion.objects.create(
+                workflow=workflow, number=_next_number(workflow), created_by=_user(actor)
+            )
+        _write_graph(draft, document)
+        draft.checksum = documents.checksum(document)
+        draft.save(update_fields=["checksum"])
+        record(
+            action="workflow.draft_saved",
+            actor=actor,
+            target=draft,
+            workflow_id=workflow.pk,
+            details={"checksum": draft.checksum, "blocks": len(keys)},
+        )
+    return draft
+
+
+def draft_issues(version: WorkflowVersion) -> list[Issue]:
+    from connectors.services import supported_operations
+
+    graph = Graph.from_document(documents.version_document(version))
+    return validate(graph, supported_operations())
+
+
+def version_publish(*, version: WorkflowVersion, actor: Any) -> WorkflowVersion:
+    """Validate and freeze a draft; the previously published version is retired."""
+    with transaction.atomic():
+        version = WorkflowVersion.objects.select_for_update().get(pk=version.pk)
+        if version.state != VersionState.DRAFT:
+            raise FrozenVersionError(
+                f"v{version.number} is {version.state}; only a draft publishes"
+            )
+        issues = draft_issues(version)
+        if issues:
+            raise PublishRefused(issues)
+        retired = list(
+            version.workflow.versions.filter(state=VersionState.PUBLISHED).values_list(
+                "number", flat=True
+            )
+        )
+        version.workflow.versions.filter(state=VersionState.PUBLISHED).update(
+            state=VersionState.RETIRED
+        )
+        version.state = VersionState.PUBLISHED
+        version.published_by = _user(actor)
+        version.published_at = timezone.now()
+        version.checksum = documents.checksum(documents.version_document(version))
+        version.save(update_fields=["state", "published_by", "published_at", "checksum"])
+        record(
+            action="workflow.published",
+            actor=actor,
+            target=version,
+            workflow_id=version.workflow_id,
+            details={"number": version.number, "checksum": version.checksum, "retired": retired},
+        )
+    return version
+
+
+def version_retire(*, version: WorkflowVersion, actor: Any) -> WorkflowVersion:
+    with transaction.atomic():
+        updated = WorkflowVersion.objects.filter(
+            pk=version.pk, state=VersionState.PUBLISHED
+        ).update(state=VersionState.RETIRED)
+        if not updated:
+            raise FrozenVersionError(f"v{version.number} is not published")
+        record(
+            action="workflow.retired",
+            actor=actor,
+            target=version,
+            workflow_id=version.workflow_id,
+            details={"number": version.number},
+        )
+    version.refresh_from_db()
+    return version
+
+
+def workflow_import(
+    *, document: dict[str, Any], actor: Any, publish: bool = False, replace_draft: bool = False
+) -> WorkflowVersion:
+    """Load a document as a new draft of its workflow (created if new), optionally publishing it.
+
+    All or nothing: a document that fails the schema, has a clashing draft, or (with publish)
+    does not validate leaves the database as it was.
+    """
+    documents.check(document)
+    meta = document["workflow"]
+    with transaction.atomic():
+        workflow, created = Workflow.objects.get_or_create(
+            slug=meta["slug"],
+            defaults={
+                "name": meta["name"],
+                "description": meta.get("description", ""),
+                "owner": _user(actor),
+            },
+        )
+        if not created and (workflow.name, workflow.description) != (
+            meta["name"],
+            meta.get("description", ""),
+        ):
+            workflow.name, workflow.description = meta["name"], meta.get("description", "")
+            workflow.save(update_fields=["name", "description", "updated_at"])
+        version = draft_save(
+            workflow=workflow, document=document, actor=actor, replace=replace_draft
+        )
+        record(
+            action="workflow.imported",
+            actor=actor,
+            target=version,
+            workflow_id=workflow.pk,
+            details={"number": version.number, "created": created},
+        )
+        if publish:
+            version = version_publish(version=version, actor=actor)
+    return version
+
+
+def draft_from_version(*, version: WorkflowVersion, actor: Any) -> WorkflowVersion:
+    """Start editing again: a new draft with the content of `version` (a roll back, or a fork)."""
+    document = documents.version_document(version)
+    with transaction.atomic():
+        draft = draft_save(workflow=version.workflow, document=document, actor=actor, replace=False)
+        record(
+            action="workflow.rolled_back"
+            if version.state == VersionState.RETIRED
+            else "workflow.draft_created",
+            actor=actor,
+            target=draft,
+            workflow_id=version.workflow_id,
+            details={"from_number": version.number},
+        )
+    return draft
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "is_authenticated", False) else None
