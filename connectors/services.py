@@ -1,9 +1,25 @@
-"""Connector operations other apps call: `get(name)` hands out a ready connector instance."""
+"""Connector operations: `get(name)` hands out a ready instance; `connector_*` change connectors.
+
+Other apps call `get`; the admin and management commands call `connector_test` (health check)
+and `connector_rotate_secrets` (re-encryption under the newest key).
+"""
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit import services as audit_services
+from connectors import crypto
 from connectors.base import Connector as ConnectorType
-from connectors.models import Connector
+from connectors.base import Outcome, Result
+from connectors.models import Connector, HealthStatus
+from idconfluence.conf import idc_settings
+
+logger = logging.getLogger("connectors")
 
 
 class ConnectorNotFound(LookupError):
@@ -11,7 +27,7 @@ class ConnectorNotFound(LookupError):
 
 
 def get(name: str) -> ConnectorType:
-    """A connector instance built from the current config (so a fixed config takes effect on retry)."""
+    """A connector instance built from the current config (a fixed config applies on retry)."""
     try:
         row = Connector.objects.get(name=name)
     except Connector.DoesNotExist:
@@ -31,3 +47,73 @@ def supported_operations() -> dict[str, frozenset[str]]:
         name: (types[type_name].operations if type_name in types else frozenset())
         for name, type_name in Connector.objects.values_list("name", "type")
     }
+
+
+def get_many(names: set[str]) -> dict[str, ConnectorType | ConnectorNotFound]:
+    """Instances for several connectors in one query (an execution loads its connectors once,
+    inside its claim transaction); a missing or disabled one maps to the error to report."""
+    rows = {row.name: row for row in Connector.objects.filter(name__in=names)}
+    found: dict[str, ConnectorType | ConnectorNotFound] = {}
+    for name in names:
+        row = rows.get(name)
+        if row is None:
+            found[name] = ConnectorNotFound(f"no connector named {name!r}")
+        elif not row.enabled:
+            found[name] = ConnectorNotFound(f"connector {name!r} is disabled")
+        else:
+            found[name] = row.instance()
+    return found
+
+
+def connector_test(*, connector: Connector, actor: Any) -> Result:
+    """Check reachability and credentials now; store the health on the row and audit the check.
+
+    The network check runs outside any transaction (it may take the whole window); the row
+    update and its audit event are written together afterwards.
+    """
+    timeout = float(idc_settings.EXECUTION_WINDOW_SECONDS)
+    redact: Any = str
+    try:
+        instance = connector.instance()
+        redact = instance.redact
+        result = instance.test_connection(timeout=timeout)
+    except Exception as exc:  # a broken config or unknown type is a finding, not a crash
+        result = Result(Outcome.PERMANENT, f"{type(exc).__name__}: {exc}")
+    message = redact(result.message)[:2000]
+    status = HealthStatus.OK if result.ok else HealthStatus.FAILING
+    with transaction.atomic():
+        connector.health_status = status
+        connector.health_message = message
+        connector.health_checked_at = timezone.now()
+        connector.save(update_fields=["health_status", "health_message", "health_checked_at"])
+        audit_services.record(
+            action="connector.health_checked",
+            actor=actor,
+            target=connector,
+            details={
+                "status": status.value,
+                "outcome": result.outcome.value,
+                "message": message,
+                "attempts": result.attempts,
+                "duration_ms": result.duration_ms,
+            },
+        )
+    logger.info("connector %s health checked: %s: %s", connector.name, status.value, message)
+    return Result(result.outcome, message, {}, result.attempts, result.duration_ms)
+
+
+def connector_rotate_secrets() -> int:
+    """Re-encrypt every connector's secrets under the newest IDC_ENCRYPTION_KEYS key.
+
+    Run after putting a new key first in IDC_ENCRYPTION_KEYS; once it has run, the older keys
+    can be removed. Returns how many connectors were re-encrypted.
+    """
+    rotated = 0
+    with transaction.atomic():
+        rows = Connector.objects.select_for_update().exclude(secrets_encrypted="")
+        for row in rows.only("pk", "secrets_encrypted"):
+            row.secrets_encrypted = crypto.rotate(row.secrets_encrypted)
+            row.save(update_fields=["secrets_encrypted"])
+            rotated += 1
+        audit_services.record(action="connector.keys_rotated", details={"connectors": rotated})
+    return rotated

@@ -34,6 +34,12 @@ class WorkflowAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     prepopulated_fields = {"slug": ("name",)}
     inlines = [VersionInline]
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Published history is evidence: a workflow that ever published is disabled, not deleted.
+        if obj is not None and obj.versions.exclude(state="draft").exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
     @admin.display(description="Published")
     def current_version(self, obj: Workflow) -> str:
         version = obj.published_version

@@ -27,3 +27,12 @@ def compile_graph(graph: Graph) -> Program:
     types = {key: blocks.get(b.kind, b.type) for key, b in graph.blocks.items()}
     configs = {key: types[key].compile(b.config) for key, b in graph.blocks.items()}
     return Program(graph, MappingProxyType(types), MappingProxyType(configs))
+
+
+def program_connectors(program: Program) -> list[tuple[str, str]]:
+    """Every (connector, operation) the program's blocks may call."""
+    return [
+        ref
+        for key, block in program.graph.blocks.items()
+        for ref in program.types[key].connector_refs(block.config)
+    ]

@@ -18,13 +18,15 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from audit.services import batch as audit_batch
 from audit.services import record
-from connectors.base import READ_ONLY_OPERATIONS
-from connectors.services import get as get_connector
+from connectors.base import READ_ONLY_OPERATIONS, Outcome, Result
+from connectors.services import get_many
 from idconfluence.conf import idc_settings
 from workflows.engine import runner
 from workflows.engine.deadline import Deadline, HardStop
 from workflows.engine.errors import WindowExceeded
+from workflows.engine.program import Program, program_connectors
 from workflows.engine.runner import Failed, Finished, NeedsCall, NeedsWait, Walk
 from workflows.models import Execution, Run
 from workflows.programs import load_program
@@ -58,16 +60,30 @@ def execution_claim(*, execution_id: int, worker: str = "") -> Execution | None:
 
 
 def execution_run(*, execution_id: int, worker: str = "") -> str:
-    """Claim and perform an execution; returns its final state ('skipped' if not claimable)."""
-    execution = execution_claim(execution_id=execution_id, worker=worker)
-    if execution is None:
-        return "skipped"
-    return _Performer(execution).perform()
+    """Claim and perform an execution; returns its final state ('skipped' if not claimable).
+
+    The claim, the compiled program and the connectors it uses are read in one transaction, so
+    blocks that change nothing outside cost no commit of their own.
+    """
+    with transaction.atomic():
+        execution = execution_claim(execution_id=execution_id, worker=worker)
+        if execution is None:
+            return "skipped"
+        try:
+            program = load_program(execution.run.version)
+            connectors = get_many({name for name, _ in program_connectors(program)})
+        except Exception as exc:  # an unloadable version must park, not roll back the claim
+            program, connectors = None, {"": exc}
+    return _Performer(execution, program, connectors).perform()
 
 
 class _Performer:
-    def __init__(self, execution: Execution) -> None:
+    def __init__(
+        self, execution: Execution, program: Program | None, connectors: dict[str, Any]
+    ) -> None:
         self.execution = execution
+        self.program = program
+        self.connectors = connectors
         self.run: Run = execution.run
         self.writer = StepWriter(execution)
         deadline = execution.deadline or timezone.now()  # always stamped by the claim
@@ -92,8 +108,9 @@ class _Performer:
         return state
 
     def _walk(self) -> tuple[str, str, str]:
-        with self.stop.shielded():
-            program = load_program(self.run.version)
+        program = self.program
+        if program is None:
+            raise self.connectors[""]
         execution = self.execution
         self.walk = walk = runner.begin(
             program,
@@ -125,11 +142,12 @@ class _Performer:
 
     def _call(self, program: Any, walk: Walk, command: NeedsCall) -> Failed | None:
         call, block = command.call, command.block
-        with self.stop.shielded():
-            connector = get_connector(call.connector)
+        connector = self.connectors[call.connector]
         started = timezone.now()
         timeout = self.deadline.call_timeout(time.monotonic())
-        if self.run.dry_run:
+        if isinstance(connector, Exception):  # missing or disabled since publishing
+            result = Result(Outcome.PERMANENT, str(connector))
+        elif self.run.dry_run:
             result = connector.plan(call.operation, call.args, timeout=timeout)
         else:
             if call.operation not in READ_ONLY_OPERATIONS:
@@ -179,7 +197,7 @@ class _Performer:
             ExecutionState.SUCCEEDED: RunState.SUCCEEDED,
             ExecutionState.WAITING: RunState.WAITING,
         }.get(state, RunState.FAILED)
-        with transaction.atomic():
+        with transaction.atomic(), audit_batch():
             self.writer.write_final(walk.steps if walk else [], abandoned_reason=reason)
             execution.state, execution.finished_at = state, now
             execution.failure_reason = reason

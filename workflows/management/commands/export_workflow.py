@@ -14,6 +14,10 @@ from workflows.models import Workflow
 class Command(BaseCommand):
     help = "Write a workflow version (default: the published one, else the draft) as JSON."
 
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        # `--version N` names a workflow version here, replacing Django's own --version flag.
+        return super().create_parser(prog_name, subcommand, conflict_handler="resolve", **kwargs)
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug")
         parser.add_argument("--version", type=int, dest="number", help="version number")
