@@ -3,6 +3,7 @@ nothing outside, whatever their number, plus one per block that changes an exter
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,7 +57,7 @@ def noop_chain(length: int) -> dict[str, Any]:
     blocks.append(block("check", "logic", "condition", expression="event.n > 0"))
     blocks += [block("yes", "logic", "noop"), block("no", "logic", "noop")]
     keys = [b["key"] for b in blocks[:-2]]
-    edges = [edge(a, b) for a, b in zip(keys, keys[1:], strict=False)]
+    edges = [edge(a, b) for a, b in itertools.pairwise(keys)]
     edges += [edge("check", "yes", "true"), edge("check", "no", "false")]
     return document(f"noop-{length}", blocks, edges)
 
