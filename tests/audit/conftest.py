@@ -34,3 +34,15 @@ def event_at(db: None) -> Callable[..., AuditEvent]:
             return record(**fields)
 
     return make
+
+
+@pytest.fixture
+def auditor(db: None) -> Any:
+    """A member of the Auditors group the migration creates: staff, view permission only."""
+    from django.contrib.auth.models import Group
+
+    person = get_user_model().objects.create_user("ann", "ann@example.com", "pw-ann-123!")
+    person.is_staff = True
+    person.save()
+    person.groups.add(Group.objects.get(name="Auditors"))
+    return person
