@@ -1,0 +1,297 @@
+"""Real protocol servers for connector tests: scim2-server, OpenLDAP slapd and aiosmtpd on loopback.
+
+Each server starts once per session on a free port of 127.0.0.1 and is stopped at the end;
+tests give their objects unique names so they never depend on each other's state.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+LDAP_SUFFIX = "dc=example,dc=org"
+LDAP_ADMIN = f"cn=admin,{LDAP_SUFFIX}"
+LDAP_ADMIN_PASSWORD = "admin-secret-pw"
+SCIM_TOKEN = "scim-bearer-token-s3cr3t"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {seconds}s")
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class ScimServer:
+    base_url: str
+    token: str
+
+    def config(self, **extra: Any) -> dict[str, Any]:
+        return {"base_url": self.base_url, "auth": "bearer", **extra}
+
+
+@pytest.fixture(scope="session")
+def scim_server() -> Iterator[ScimServer]:
+    port = free_port()
+    binary = Path(sys.executable).with_name("scim2-server")
+    command = [
+        str(binary),
+        "--hostname",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--bearer-token",
+        SCIM_TOKEN,
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, process)
+        yield ScimServer(base_url=f"http://127.0.0.1:{port}/v2", token=SCIM_TOKEN)
+    finally:
+        process.terminate()
+        process.wait(timeout=5)
+
+
+# OpenLDAP ------------------------------------------------------------------------------------
+
+# A few Active Directory attributes (their real OIDs) so the AD mode runs against slapd too.
+AD_LITE_SCHEMA = """\
+attributetype ( 1.2.840.113556.1.4.221 NAME 'sAMAccountName'
+  EQUALITY caseIgnoreMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.4.8 NAME 'userAccountControl'
+  EQUALITY integerMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
+objectclass ( 1.3.6.1.4.1.55555.1.1 NAME 'idcTestAdUser' AUXILIARY
+  MAY ( sAMAccountName $ userAccountControl ) )
+"""
+
+SLAPD_CONF = """\
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+include /etc/ldap/schema/nis.schema
+include {dir}/ad-lite.schema
+modulepath /usr/lib/ldap
+moduleload back_mdb
+moduleload memberof
+moduleload refint
+moduleload ppolicy
+pidfile {dir}/slapd.pid
+database mdb
+suffix "{suffix}"
+rootdn "{admin}"
+rootpw {password_hash}
+directory {dir}/db
+maxsize 10485760
+overlay memberof
+overlay refint
+refint_attributes member
+overlay ppolicy
+ppolicy_default "cn=default,ou=policies,{suffix}"
+"""
+
+BASE_LDIF = """\
+dn: {suffix}
+objectClass: dcObject
+objectClass: organization
+o: Example
+dc: example
+
+dn: ou=people,{suffix}
+objectClass: organizationalUnit
+ou: people
+
+dn: ou=groups,{suffix}
+objectClass: organizationalUnit
+ou: groups
+
+dn: ou=policies,{suffix}
+objectClass: organizationalUnit
+ou: policies
+
+dn: cn=default,ou=policies,{suffix}
+objectClass: device
+objectClass: pwdPolicy
+cn: default
+pwdAttribute: userPassword
+pwdLockout: TRUE
+"""
+
+
+@dataclass
+class Slapd:
+    url: str
+    suffix: str = LDAP_SUFFIX
+    admin_dn: str = LDAP_ADMIN
+    admin_password: str = LDAP_ADMIN_PASSWORD
+    people: str = f"ou=people,{LDAP_SUFFIX}"
+    groups: str = f"ou=groups,{LDAP_SUFFIX}"
+    seeded: list[str] = field(default_factory=list)
+
+    def config(self, **extra: Any) -> dict[str, Any]:
+        return {"url": self.url, "bind_dn": self.admin_dn, "base_dn": self.suffix, **extra}
+
+    def admin(self) -> Any:
+        """An independent ldap3 connection, to read what the connector did."""
+        import ldap3
+
+        return ldap3.Connection(
+            self.url, self.admin_dn, self.admin_password, auto_bind=True, raise_exceptions=True
+        )
+
+    def add_user(self, uid: str, *, password: str = "", ad: bool = False) -> str:
+        dn = f"uid={uid},{self.people}"
+        attributes: dict[str, Any] = {
+            "uid": uid,
+            "cn": uid,
+            "sn": uid,
+            "mail": f"{uid}@example.org",
+            "userPassword": password or f"{uid}-pw",
+        }
+        classes = ["inetOrgPerson"]
+        if ad:
+            classes.append("idcTestAdUser")
+            attributes.update(sAMAccountName=f"{uid}.ad", userAccountControl=512)
+        with self.admin() as conn:
+            conn.add(dn, classes, attributes)
+        return dn
+
+    def add_group(self, cn: str, members: list[str]) -> str:
+        dn = f"cn={cn},{self.groups}"
+        with self.admin() as conn:
+            conn.add(dn, ["groupOfNames"], {"cn": cn, "member": members})
+        return dn
+
+
+@pytest.fixture(scope="session")
+def slapd() -> Iterator[Slapd]:
+    if not shutil.which("slapd") and not Path("/usr/sbin/slapd").exists():
+        pytest.skip("slapd is not installed (run scripts/services.sh)")
+    # Not under pytest's tmp dir: as root, slapd runs as `openldap`, which cannot enter that one.
+    directory = Path(tempfile.mkdtemp(prefix="idc-slapd-"))
+    (directory / "db").mkdir()
+    (directory / "ad-lite.schema").write_text(AD_LITE_SCHEMA)
+    password_hash = subprocess.run(
+        ["slappasswd", "-s", LDAP_ADMIN_PASSWORD], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    conf = directory / "slapd.conf"
+    conf.write_text(
+        SLAPD_CONF.format(
+            dir=directory, suffix=LDAP_SUFFIX, admin=LDAP_ADMIN, password_hash=password_hash
+        )
+    )
+    ldif = directory / "base.ldif"
+    ldif.write_text(BASE_LDIF.format(suffix=LDAP_SUFFIX))
+    subprocess.run(
+        ["slapadd", "-q", "-f", str(conf), "-l", str(ldif)], check=True, capture_output=True
+    )
+    port = free_port()
+    command = ["slapd", "-f", str(conf), "-h", f"ldap://127.0.0.1:{port}/", "-d", "0"]
+    if os.geteuid() == 0:
+        shutil.chown(directory, "openldap", "openldap")
+        for path in directory.rglob("*"):
+            shutil.chown(path, "openldap", "openldap")
+        command += ["-u", "openldap", "-g", "openldap"]
+    # -d keeps slapd in the foreground, so the fixture owns the process and its exit.
+    log = (directory / "slapd.log").open("wb")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        try:
+            wait_for_port(port, process)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}: {(directory / 'slapd.log').read_text()[-2000:]}") from exc
+        yield Slapd(url=f"ldap://127.0.0.1:{port}")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+# SMTP ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class SmtpServer:
+    host: str
+    port: int
+    messages: list[Any]
+
+
+class _Keep:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SmtpServer]:
+    from aiosmtpd.controller import Controller
+
+    handler = _Keep()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield SmtpServer(controller.hostname, controller.port, handler.messages)
+    finally:
+        controller.stop()
+
+
+# HTTP ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def http_server_session() -> Iterator[Any]:
+    from pytest_httpserver import HTTPServer
+
+    # Threaded, so a handler made to hang for a timeout test does not hold up the next request.
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.clear()
+        server.stop()
+
+
+@pytest.fixture
+def http_server(http_server_session: Any) -> Iterator[Any]:
+    http_server_session.clear()
+    yield http_server_session
+    http_server_session.clear()
