@@ -7,7 +7,13 @@ from django.utils.module_loading import import_string
 from connectors.base import Connector
 from idconfluence.conf import idc_settings
 
-BUILTIN_TYPES: tuple[str, ...] = ("connectors.types.local.LocalDirectoryConnector",)
+BUILTIN_TYPES: tuple[str, ...] = (
+    "connectors.types.local.LocalDirectoryConnector",
+    "connectors.types.scim.ScimConnector",
+    "connectors.types.ldap.LdapConnector",
+    "connectors.types.rest.RestConnector",
+    "connectors.types.email.EmailConnector",
+)
 
 _types: dict[str, type[Connector]] = {}
 
