@@ -1,0 +1,117 @@
+"""Connector admin: configure a connector once, test its connection, see its health at a glance.
+
+Secrets are write-only here (see connectors.forms); the list shows each connector's last health
+check. LocalGrant rows are the built-in directory's state and are read-only.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.text import Truncator
+
+from connectors import services
+from connectors.forms import clear_input, connector_form_for, secret_input
+from connectors.models import Connector, HealthStatus, LocalGrant
+from connectors.registry import all_types
+
+_HEALTH_COLOURS = {HealthStatus.OK: "#2e7d32", HealthStatus.FAILING: "#c62828"}
+
+
+@admin.register(Connector)
+class ConnectorAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("name", "type", "enabled", "health", "health_checked_at", "health_summary")
+    list_filter = ("type", "enabled", "health_status")
+    search_fields = ("name", "description")
+    readonly_fields = (
+        "credentials_set",
+        "config_reference",
+        "health_status",
+        "health_message",
+        "health_checked_at",
+        "created_at",
+        "updated_at",
+    )
+    actions = ["test_connection"]
+
+    def _type_of(self, request: HttpRequest, obj: Connector | None) -> str | None:
+        return obj.type if obj is not None else request.POST.get("type") or request.GET.get("type")
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        kwargs["form"] = connector_form_for(self._type_of(request, obj))
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        form = connector_form_for(self._type_of(request, obj))
+        credentials = [[secret_input(n), clear_input(n)] for n in form.secret_names]
+        fieldsets: list[tuple[str | None, dict[str, Any]]] = [
+            (None, {"fields": ["name", "type", "description", "enabled"]}),
+            ("Configuration", {"fields": ["config", "config_reference"]}),
+            (
+                "Credentials",
+                {
+                    "fields": [*credentials, "credentials_set"],
+                    "description": "Write-only: stored encrypted, never shown again. "
+                    "Leave blank to keep the current value.",
+                },
+            ),
+        ]
+        if obj is not None:
+            fieldsets.append(
+                ("Health", {"fields": ["health_status", "health_message", "health_checked_at"]})
+            )
+        return fieldsets
+
+    @admin.display(description="Credentials set")
+    def credentials_set(self, obj: Connector) -> str:
+        masked = obj.masked_secrets() if obj.pk else {}
+        return ", ".join(f"{name}: {mask}" for name, mask in sorted(masked.items())) or "none"
+
+    @admin.display(description="Configuration reference (JSON Schema)")
+    def config_reference(self, obj: Connector) -> str:
+        cls = all_types().get(obj.type) if obj.pk else None
+        if cls is None:
+            return "Choose a type and save to see its configuration keys."
+        return format_html("<pre>{}</pre>", json.dumps(cls.config_schema, indent=2))
+
+    @admin.display(description="Health", ordering="health_status")
+    def health(self, obj: Connector) -> str:
+        colour = _HEALTH_COLOURS.get(HealthStatus(obj.health_status), "#757575")
+        return format_html(
+            '<strong style="color:{}">{}</strong>', colour, obj.get_health_status_display()
+        )
+
+    @admin.display(description="Last check")
+    def health_summary(self, obj: Connector) -> str:
+        return Truncator(obj.health_message).chars(80)
+
+    @admin.action(permissions=["change"], description="Test connection")
+    def test_connection(self, request: HttpRequest, queryset: QuerySet[Connector]) -> None:
+        for connector in queryset:
+            result = services.connector_test(connector=connector, actor=request.user)
+            level = messages.SUCCESS if result.ok else messages.ERROR
+            self.message_user(request, f"{connector.name}: {result.message}", level=level)
+
+
+@admin.register(LocalGrant)
+class LocalGrantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Read-only: grants change only through the local connector's operations (and are audited)."""
+
+    list_display = ("connector", "user", "kind", "value", "granted_at")
+    list_filter = ("connector", "kind")
+    search_fields = ("user", "value")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    has_delete_permission = has_change_permission
