@@ -1,4 +1,4 @@
-"""Encryption of connector secrets at rest with MultiFernet: newest key first, older keys still read.
+"""Connector secrets encrypted at rest with MultiFernet: newest key first, older keys still read.
 
 Keys come only from IDC_ENCRYPTION_KEYS, never from SECRET_KEY, so rotating one does not
 silently invalidate (or expose) the other.
@@ -18,7 +18,9 @@ from idconfluence.conf import idc_settings
 @lru_cache(maxsize=4)
 def _fernet(keys: tuple[str, ...]) -> MultiFernet:
     if not keys:
-        raise ImproperlyConfigured("IDC_ENCRYPTION_KEYS is empty: connector secrets cannot be stored")
+        raise ImproperlyConfigured(
+            "IDC_ENCRYPTION_KEYS is empty: connector secrets cannot be stored"
+        )
     try:
         return MultiFernet([Fernet(key.encode()) for key in keys])
     except (ValueError, TypeError) as exc:

@@ -52,7 +52,7 @@ class Connector(models.Model):
 
     def masked_secrets(self) -> dict[str, str]:
         """For display: which secrets are set, never their values."""
-        return {key: "********" for key in self.get_secrets()}
+        return dict.fromkeys(self.get_secrets(), "********")
 
     def instance(self) -> Any:
         from connectors.registry import get_type

@@ -49,7 +49,9 @@ class LocalDirectoryConnector(Connector):
         if grant:
             try:
                 with transaction.atomic():
-                    LocalGrant.objects.create(connector=connector, user=user, kind=kind, value=value)
+                    LocalGrant.objects.create(
+                        connector=connector, user=user, kind=kind, value=value
+                    )
             except IntegrityError:
                 return Result(Outcome.ALREADY, f"{user} already holds {kind} {value}")
         else:
@@ -77,11 +79,15 @@ class LocalDirectoryConnector(Connector):
     def op_get_user(self, *, user: str, options: CallOptions) -> Result:
         from connectors.models import LocalGrant
 
-        rows = LocalGrant.objects.filter(connector__name=self.name, user=user).order_by("kind", "value")
+        rows = LocalGrant.objects.filter(connector__name=self.name, user=user).order_by(
+            "kind", "value"
+        )
         held: dict[str, list[str]] = {"access": [], "role": [], "group": []}
         for kind, value in rows.values_list("kind", "value"):
             held[kind].append(value)
-        return Result(Outcome.ALREADY, f"{user} holds {rows.count()} grants", {"user": user, **held})
+        return Result(
+            Outcome.ALREADY, f"{user} holds {rows.count()} grants", {"user": user, **held}
+        )
 
     def test_connection(self, *, timeout: float) -> Result:
         self._model()
