@@ -104,17 +104,6 @@ def test_export_streams_a_zip_with_data_and_manifest(log, auditor) -> None:
     assert manifest["first"]["prev_hash"] == "0" * 64
 
 
-def test_export_action_on_selected_events(log, auditor) -> None:
-    response = signed_in(auditor).post(
-        LIST, {"action": "export_csv", "_selected_action": ["1", "3"], "index": "0"}
-    )
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
-    lines = archive.read("audit-events.csv").decode().splitlines()
-    assert lines[0].startswith("seq,occurred_at,")
-    assert [line.split(",")[0] for line in lines[1:]] == ["1", "3"]
-    assert json.loads(archive.read("manifest.json"))["count"] == 2
-
-
 def test_content_from_row_matches_the_stored_hash(log) -> None:
     for row in AuditEvent.objects.values():
         assert hash_content(content_from_row(row)) == row["hash"]
