@@ -69,8 +69,11 @@ def open_connection(config: dict[str, Any], password: str) -> ldap3.Connection:
     conn.open(read_server_info=False)
     # ldap3's receive_timeout takes whole seconds only; a socket timeout takes the time left.
     conn.socket.settimeout(current_budget().left())
-    if config.get("start_tls", False) and url.scheme != "ldaps":
-        conn.start_tls(read_server_info=False)
+    wants_start_tls = config.get("start_tls", False) and url.scheme != "ldaps"
+    # Never fall back to plaintext: the bind would send the password in the clear.
+    if wants_start_tls and not (conn.start_tls(read_server_info=False) and conn.tls_started):
+        conn.unbind()
+        raise ConnectorError("StartTLS was refused by the directory")
     if not conn.bind(read_server_info=False):
         result = conn.result or {}
         conn.unbind()

@@ -17,7 +17,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from tenacity import Retrying, retry_if_exception_type, wait_random_exponential
+from tenacity import (
+    Retrying,
+    retry_if_exception,
+    retry_if_exception_type,
+    wait_random_exponential,
+)
 
 from connectors.base import CallOptions, Connector, ConnectorError, Outcome, Result
 
@@ -75,10 +80,12 @@ def retrying(
     fn: Callable[[], T],
     *,
     retry_on: tuple[type[BaseException], ...],
+    unless: Callable[[BaseException], bool] = lambda exc: False,
     multiplier: float = 0.1,
     max_wait: float = 2.0,
 ) -> T:
-    """Call `fn`, retrying `retry_on` errors with backoff and jitter while the budget allows."""
+    """Call `fn`, retrying `retry_on` errors (but not those `unless` picks out) with backoff and
+    jitter while the budget allows."""
     spent = current_budget()
 
     def stop(state: Any) -> bool:
@@ -88,7 +95,7 @@ def retrying(
         spent.retries += 1
 
     retryer = Retrying(
-        retry=retry_if_exception_type(retry_on),
+        retry=retry_if_exception_type(retry_on) & retry_if_exception(lambda exc: not unless(exc)),
         wait=wait_random_exponential(multiplier=multiplier, max=max_wait),
         stop=stop,
         before_sleep=count,

@@ -68,6 +68,12 @@ class Entry:
         return None
 
 
+def _tls_failure(exc: BaseException) -> bool:
+    """A certificate or handshake failure: retrying will not help, the config must change."""
+    text = str(exc).lower()
+    return any(word in text for word in ("certificate", "ssl", "tls"))
+
+
 def _is_dn(value: str) -> bool:
     try:
         return "=" in value and bool(parse_dn(value))
@@ -121,7 +127,9 @@ class LdapConnector(DirectoryConnector):
         """Run `work(conn)` on a pooled connection, retrying transient failures in the budget."""
         password = self.secrets.get("password", "")
         return retrying(
-            lambda: ldap_pool.with_connection(self.config, password, work), retry_on=TRANSIENT
+            lambda: ldap_pool.with_connection(self.config, password, work),
+            retry_on=TRANSIENT,
+            unless=_tls_failure,
         )
 
     def translate(self, exc: Exception) -> ConnectorError | None:
@@ -133,6 +141,8 @@ class LdapConnector(DirectoryConnector):
         if isinstance(exc, ldap_errors.LDAPOperationResult):
             detail = f"LDAP {exc.description}: {exc.message}".rstrip(": ")
             return ConnectorError(detail, retryable=isinstance(exc, TRANSIENT))
+        if isinstance(exc, ldap_errors.LDAPCommunicationError) and _tls_failure(exc):
+            return ConnectorError(f"LDAP TLS failure (check ca_file/verify_tls): {exc}")
         if isinstance(exc, ldap_errors.LDAPCommunicationError):
             return ConnectorError(f"LDAP server unreachable: {exc}", retryable=True)
         if isinstance(exc, ldap_errors.LDAPException):

@@ -6,6 +6,7 @@ tests give their objects unique names so they never depend on each other's state
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
 import signal
@@ -106,6 +107,8 @@ moduleload memberof
 moduleload refint
 moduleload ppolicy
 pidfile {dir}/slapd.pid
+TLSCertificateFile {dir}/server.pem
+TLSCertificateKeyFile {dir}/server.key
 database mdb
 suffix "{suffix}"
 rootdn "{admin}"
@@ -147,9 +150,50 @@ pwdLockout: TRUE
 """
 
 
+def write_self_signed_cert(directory: Path) -> Path:
+    """A certificate for 127.0.0.1 (IP SAN) that the tests trust as their CA file."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    pem = directory / "server.pem"
+    pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (directory / "server.key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
+    return pem
+
+
 @dataclass
 class Slapd:
     url: str
+    ldaps_url: str
+    ca_file: str
     suffix: str = LDAP_SUFFIX
     admin_dn: str = LDAP_ADMIN
     admin_password: str = LDAP_ADMIN_PASSWORD
@@ -209,13 +253,15 @@ def slapd() -> Iterator[Slapd]:
             dir=directory, suffix=LDAP_SUFFIX, admin=LDAP_ADMIN, password_hash=password_hash
         )
     )
+    ca_file = write_self_signed_cert(directory)
     ldif = directory / "base.ldif"
     ldif.write_text(BASE_LDIF.format(suffix=LDAP_SUFFIX))
     subprocess.run(
         ["slapadd", "-q", "-f", str(conf), "-l", str(ldif)], check=True, capture_output=True
     )
-    port = free_port()
-    command = ["slapd", "-f", str(conf), "-h", f"ldap://127.0.0.1:{port}/", "-d", "0"]
+    port, tls_port = free_port(), free_port()
+    listen = f"ldap://127.0.0.1:{port}/ ldaps://127.0.0.1:{tls_port}/"
+    command = ["slapd", "-f", str(conf), "-h", listen, "-d", "0"]
     if os.geteuid() == 0:
         shutil.chown(directory, "openldap", "openldap")
         for path in directory.rglob("*"):
@@ -229,7 +275,11 @@ def slapd() -> Iterator[Slapd]:
             wait_for_port(port, process)
         except RuntimeError as exc:
             raise RuntimeError(f"{exc}: {(directory / 'slapd.log').read_text()[-2000:]}") from exc
-        yield Slapd(url=f"ldap://127.0.0.1:{port}")
+        yield Slapd(
+            url=f"ldap://127.0.0.1:{port}",
+            ldaps_url=f"ldaps://127.0.0.1:{tls_port}",
+            ca_file=str(ca_file),
+        )
     finally:
         process.send_signal(signal.SIGTERM)
         try:
