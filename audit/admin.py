@@ -21,6 +21,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from audit import admin_views, filters
+from audit.chain import ROW_FIELDS
 from audit.models import AuditEvent
 
 
@@ -97,11 +98,8 @@ class AuditEventAdmin(admin.ModelAdmin):
     sortable_by: list[str] = []
     # No actions: their checkbox column cost a third of the page; exports follow the filters.
     actions = None
-    fields = [
-        "seq", "when", "actor_kind", "actor_label", "actor_id", "action", "target_type",
-        "target_id", "target_label", "workflow_id", "run_id", "execution_id", "pretty_details",
-        "ip_address", "user_agent", "prev_hash", "hash",
-    ]  # fmt: skip
+    # Every stored field, times in the auditor's zone and details laid out.
+    fields = [{"occurred_at": "when", "details": "pretty_details"}.get(f, f) for f in ROW_FIELDS]
     readonly_fields = fields
 
     @admin.display(description="time", ordering="occurred_at")

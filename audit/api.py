@@ -12,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 
 from audit import filters
+from audit.chain import ROW_FIELDS
 from audit.models import AuditEvent
 from audit.permissions import CanViewAuditEvents
 
@@ -19,11 +20,7 @@ from audit.permissions import CanViewAuditEvents
 class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
-        fields = [
-            "seq", "occurred_at", "actor_kind", "actor", "actor_label", "action", "target_type",
-            "target_id", "target_label", "workflow_id", "run_id", "execution_id", "details",
-            "ip_address", "user_agent", "prev_hash", "hash",
-        ]  # fmt: skip
+        fields = list(ROW_FIELDS)
         read_only_fields = fields
 
 

@@ -27,12 +27,18 @@ from audit.selectors import workflow_history
 
 FORMATS = ("csv", "jsonl")
 CHUNK_ROWS = 2000
-HISTORY_COLUMNS = (
-    "run", "workflow_id", "version", "trigger_kind", "trigger_ref", "started_by", "dry_run",
-    "outcome", "run_created_at", "run_finished_at", "execution", "execution_state",
-    "failed_block", "failure_reason", "step", "block", "block_kind", "block_type", "step_state",
-    "step_outcome", "step_started_at", "step_finished_at", "duration_ms", "error",
-)  # fmt: skip
+# History CSV columns: (column, key) pairs read from a run, its trigger, execution and step.
+_RUN = (("run", "run"), ("workflow_id", "workflow_id"), ("version", "version"))
+_TRIGGER = (("trigger_kind", "kind"), ("trigger_ref", "ref"), ("started_by", "started_by"))
+_OUTCOME = (("dry_run", "dry_run"), ("outcome", "outcome"), ("run_created_at", "created_at"),
+            ("run_finished_at", "finished_at"))  # fmt: skip
+_EXECUTION = (("execution", "number"), ("execution_state", "state"),
+              ("failed_block", "failed_block"), ("failure_reason", "failure_reason"))  # fmt: skip
+_STEP = (("step", "seq"), ("block", "block"), ("block_kind", "kind"), ("block_type", "type"),
+         ("step_state", "state"), ("step_outcome", "outcome"), ("step_started_at", "started_at"),
+         ("step_finished_at", "finished_at"), ("duration_ms", "duration_ms"),
+         ("error", "error"))  # fmt: skip
+HISTORY_COLUMNS = tuple(c for c, _ in (*_RUN, *_TRIGGER, *_OUTCOME, *_EXECUTION, *_STEP))
 
 
 def _snapshot() -> AbstractContextManager[Any]:
@@ -55,33 +61,19 @@ def event_rows(events: QuerySet[AuditEvent], manifest: dict[str, Any]) -> Iterat
             yield out
 
 
+def _pick(source: dict[str, Any] | None, pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    return {column: source[key] for column, key in pairs} if source else {}
+
+
 def history_csv_rows(runs: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     """One row per step (a run without steps still gets one), run columns repeated."""
     for run in runs:
-        trigger = run["trigger"]
-        base = {
-            "run": run["run"], "workflow_id": run["workflow_id"], "version": run["version"],
-            "trigger_kind": trigger["kind"], "trigger_ref": trigger["ref"],
-            "started_by": trigger["started_by"], "dry_run": run["dry_run"],
-            "outcome": run["outcome"], "run_created_at": run["created_at"],
-            "run_finished_at": run["finished_at"],
-        }  # fmt: skip
+        base = {**_pick(run, _RUN), **_pick(run["trigger"], _TRIGGER), **_pick(run, _OUTCOME)}
         wrote = False
-        for ex in run["executions"]:
-            ex_cols = {
-                "execution": ex["number"], "execution_state": ex["state"],
-                "failed_block": ex["failed_block"], "failure_reason": ex["failure_reason"],
-            }  # fmt: skip
-            for step in ex["steps"] or [None]:
-                step_cols = {} if step is None else {
-                    "step": step["seq"], "block": step["block"], "block_kind": step["kind"],
-                    "block_type": step["type"], "step_state": step["state"],
-                    "step_outcome": step["outcome"], "step_started_at": step["started_at"],
-                    "step_finished_at": step["finished_at"], "duration_ms": step["duration_ms"],
-                    "error": step["error"],
-                }  # fmt: skip
+        for execution in run["executions"]:
+            for step in execution["steps"] or [None]:
                 wrote = True
-                yield {**base, **ex_cols, **step_cols}
+                yield {**base, **_pick(execution, _EXECUTION), **_pick(step, _STEP)}
         if not wrote:
             yield base
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.test import Client
 
 from audit.models import AuditEvent
 from audit.services import record
@@ -46,3 +47,9 @@ def auditor(db: None) -> Any:
     person.save()
     person.groups.add(Group.objects.get(name="Auditors"))
     return person
+
+
+def signed_in(person: Any) -> Client:
+    client = Client()
+    client.force_login(person)
+    return client

@@ -9,21 +9,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from audit.chain import content_from_row, hash_content
 from audit.models import AuditEvent
 from audit.services import record_many
+from tests.audit.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 LIST = "/admin/audit/auditevent/"
-
-
-def signed_in(person) -> Client:
-    client = Client()
-    client.force_login(person)
-    return client
 
 
 @pytest.fixture

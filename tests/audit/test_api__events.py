@@ -8,15 +8,10 @@ import pytest
 from django.test import Client
 
 from audit.services import record_many
+from tests.audit.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 URL = "/api/audit/events/"
-
-
-def signed_in(person) -> Client:
-    client = Client()
-    client.force_login(person)
-    return client
 
 
 def test_cursor_pages_walk_every_event_newest_first(auditor) -> None:

@@ -93,32 +93,13 @@ def test_object_permissions_assign_remove_and_bulk(user) -> None:
     remove_perm("auth.change_group", user, target)
     assign_perm("auth.delete_group", user, Group.objects.filter(pk__in=[target.pk, other.pk]))
 
+    change, delete = "auth.change_group", "auth.delete_group"
     assert recorded() == [
-        (
-            "object_permission.granted",
-            "Target",
-            {"permission": "auth.change_group", "user": "alice"},
-        ),
-        (
-            "object_permission.granted",
-            "Target",
-            {"permission": "auth.change_group", "group": "Readers"},
-        ),
-        (
-            "object_permission.revoked",
-            "Target",
-            {"permission": "auth.change_group", "user": "alice"},
-        ),
-        (
-            "object_permission.granted",
-            "Target",
-            {"permission": "auth.delete_group", "user": "alice"},
-        ),
-        (
-            "object_permission.granted",
-            "Other",
-            {"permission": "auth.delete_group", "user": "alice"},
-        ),
+        ("object_permission.granted", "Target", {"permission": change, "user": "alice"}),
+        ("object_permission.granted", "Target", {"permission": change, "group": "Readers"}),
+        ("object_permission.revoked", "Target", {"permission": change, "user": "alice"}),
+        ("object_permission.granted", "Target", {"permission": delete, "user": "alice"}),
+        ("object_permission.granted", "Other", {"permission": delete, "user": "alice"}),
     ]
     assert set(AuditEvent.objects.values_list("target_type", flat=True)) == {"auth.group"}
 

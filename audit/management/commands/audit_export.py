@@ -12,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from audit import exports, filters, selectors
+from audit.management.window import add_window_arguments, window_from_options
 from audit.models import AuditEvent
 
 
@@ -19,10 +20,8 @@ class Command(BaseCommand):
     help = "Export audit events (or a workflow's history) for a window, with a manifest."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--from", dest="from", help="first day, YYYY-MM-DD (inclusive)")
-        parser.add_argument("--to", dest="to", help="last day, YYYY-MM-DD (inclusive)")
+        add_window_arguments(parser)
         parser.add_argument("--preset", choices=list(filters.PRESETS))
-        parser.add_argument("--tz", help="time zone of the days (default: settings.TIME_ZONE)")
         parser.add_argument("--format", choices=exports.FORMATS, default="jsonl")
         parser.add_argument("--out", required=True, help="the data file to write")
         for name in ("actor", "action", "workflow", "target_type", "target_id", "q"):
@@ -32,11 +31,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        zone = filters.zone_named(options["tz"]) or filters.auditor_zone(None)
-        try:
-            window = filters.parse(options, zone)
-        except filters.FilterError as error:
-            raise CommandError(str(error)) from error
+        window = window_from_options(options)
         out = Path(options["out"])
         fmt = options["format"]
         if options["history"]:

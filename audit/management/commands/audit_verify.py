@@ -10,24 +10,18 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from audit import filters
 from audit.chain import verify_chain
+from audit.management.window import add_window_arguments, window_from_options
 
 
 class Command(BaseCommand):
     help = "Walk the audit hash chain (all of it, or a window of days) and report the first break."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--from", dest="from", help="first day, YYYY-MM-DD (inclusive)")
-        parser.add_argument("--to", dest="to", help="last day, YYYY-MM-DD (inclusive)")
-        parser.add_argument("--tz", help="time zone of the days (default: settings.TIME_ZONE)")
+        add_window_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        zone = filters.zone_named(options["tz"]) or filters.auditor_zone(None)
-        try:
-            window = filters.parse(options, zone)
-        except filters.FilterError as error:
-            raise CommandError(str(error)) from error
+        window = window_from_options(options)
         result = verify_chain(start=window.start, end=window.end)
         if not result.ok:
             raise CommandError(
