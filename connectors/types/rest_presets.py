@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 # Microsoft Graph v1.0: user and group are object ids. A duplicate add answers 400 "One or more
-# added object references already exist"; removing a non-member answers 404.
+# added object references already exist"; removing a non-member answers 404 (as does a deleted
+# group: either way the access is gone, so both count as ALREADY).
 MSGRAPH: dict[str, Any] = {
     "add_group_member": {
         "method": "POST",
