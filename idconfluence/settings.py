@@ -14,7 +14,10 @@ from django.core.exceptions import ImproperlyConfigured
 from idconfluence.env import env_bool, env_int, env_list, env_str, load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-load_dotenv(BASE_DIR / ".env")
+# `make run` keeps its development secrets in a git-ignored .env; IDC_DOTENV="" skips it.
+_dotenv = env_str("IDC_DOTENV", str(BASE_DIR / ".env"))
+if _dotenv:
+    load_dotenv(Path(_dotenv))
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
