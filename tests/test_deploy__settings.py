@@ -21,7 +21,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        env={**base, "DJANGO_SETTINGS_MODULE": "idconfluence.settings", **env},
+        env={**base, "DJANGO_SETTINGS_MODULE": "idconfluence.settings", "IDC_DOTENV": "", **env},
         check=False,
     )
 
