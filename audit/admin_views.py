@@ -18,6 +18,7 @@ from django.http import (
     HttpResponseBadRequest,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
@@ -27,11 +28,13 @@ from audit.models import AuditEvent
 HISTORY_PAGE_RUNS = 200
 
 
-def viewer_only(view: Callable[..., HttpResponse], model_admin: Any) -> Callable[..., HttpResponse]:
+def viewer_only(
+    view: Callable[..., HttpResponseBase], model_admin: Any
+) -> Callable[..., HttpResponseBase]:
     """The view, for users with view permission on audit events only (auditors are read-only)."""
 
     @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not model_admin.has_view_permission(request):
             raise PermissionDenied
         return view(request, model_admin, *args, **kwargs)
@@ -39,7 +42,9 @@ def viewer_only(view: Callable[..., HttpResponse], model_admin: Any) -> Callable
     return wrapped
 
 
-def _download(stem: str, fmt: str, data: Iterator[bytes], manifest: dict[str, Any]) -> Any:
+def _download(
+    stem: str, fmt: str, data: Iterator[bytes], manifest: dict[str, Any]
+) -> StreamingHttpResponse:
     if fmt not in exports.FORMATS:
         raise Http404("unknown export format")
     data_file = manifest["data_file"]
@@ -50,7 +55,9 @@ def _download(stem: str, fmt: str, data: Iterator[bytes], manifest: dict[str, An
     return response
 
 
-def events_download(events: QuerySet[AuditEvent], fmt: str, described: dict[str, Any]) -> Any:
+def events_download(
+    events: QuerySet[AuditEvent], fmt: str, described: dict[str, Any]
+) -> StreamingHttpResponse:
     data, manifest = exports.events_export(events, fmt, described, f"audit-events.{fmt}")
     return _download("audit-events", fmt, data, manifest)
 
@@ -62,7 +69,7 @@ def _filter_or_400(request: HttpRequest) -> filters.EventFilter | HttpResponse:
         return HttpResponseBadRequest(str(error))
 
 
-def export(request: HttpRequest, model_admin: Any, fmt: str) -> HttpResponse:
+def export(request: HttpRequest, model_admin: Any, fmt: str) -> HttpResponseBase:
     """The events the list shows for the same query string, oldest first, as a ZIP."""
     found = _filter_or_400(request)
     if isinstance(found, HttpResponse):
@@ -105,7 +112,7 @@ def history(request: HttpRequest, model_admin: Any) -> HttpResponse:
     return TemplateResponse(request, "admin/audit/auditevent/history.html", context)
 
 
-def history_export(request: HttpRequest, model_admin: Any, fmt: str) -> HttpResponse:
+def history_export(request: HttpRequest, model_admin: Any, fmt: str) -> HttpResponseBase:
     try:
         workflow, window = _history_query(request)
     except filters.FilterError as problem:

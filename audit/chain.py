@@ -80,7 +80,10 @@ class VerifyResult:
 
 
 def _rows(queryset: Any) -> Iterator[dict[str, Any]]:
-    return queryset.order_by("seq").values(*ROW_FIELDS).iterator(chunk_size=2000)
+    rows: Iterator[dict[str, Any]] = (
+        queryset.order_by("seq").values(*ROW_FIELDS).iterator(chunk_size=2000)
+    )
+    return rows
 
 
 def _walk(rows: Iterable[dict[str, Any]], before: dict[str, Any] | None) -> VerifyResult:
@@ -104,7 +107,7 @@ def _walk(rows: Iterable[dict[str, Any]], before: dict[str, Any] | None) -> Veri
         elif prev and row["occurred_at"] < prev["occurred_at"]:
             problem = f"event #{seq} is out of order: earlier than #{seq - 1}"
         if problem:
-            return VerifyResult(checked, first, prev and prev["seq"], seq, problem)
+            return VerifyResult(checked, first, prev["seq"] if prev else None, seq, problem)
         checked += 1
         prev = row
     return VerifyResult(checked, first, prev["seq"] if prev else None)

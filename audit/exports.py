@@ -195,7 +195,7 @@ class _Sink:
 def zipped(data_file: str, data: Iterable[bytes], manifest: Callable[[], bytes]) -> Iterator[bytes]:
     """A ZIP of the data file and, written after it, its manifest; streamed as it is built."""
     sink = _Sink()
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:  # type: ignore[arg-type]
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:  # type: ignore[call-overload]
         with archive.open(data_file, "w", force_zip64=True) as entry:
             for chunk in data:
                 entry.write(chunk)

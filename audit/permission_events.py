@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from audit.services import EventFields
 
 CurrentUser = Callable[[], Any]
+FK = models.ForeignKey[Any, Any]
 
 
 def _perm_label(perm: Permission) -> str:
@@ -30,7 +31,7 @@ def _label(item: models.Model) -> str:
     return str(item)
 
 
-def _ends(through: type[models.Model]) -> tuple[models.ForeignKey, models.ForeignKey]:
+def _ends(through: type[models.Model]) -> tuple[FK, FK]:
     """The holder (the model declaring the m2m) and item foreign keys of an m2m through table."""
     holder, item = [f for f in through._meta.fields if isinstance(f, models.ForeignKey)]
     return holder, item
@@ -43,10 +44,12 @@ def _pair_events(
     by_holder: dict[Any, list[Any]] = defaultdict(list)
     for holder_pk, item_pk in pairs:
         by_holder[holder_pk].append(item_pk)
-    holders = holder_fk.related_model._default_manager.in_bulk(list(by_holder))
+    holder_model = cast(type[models.Model], holder_fk.related_model)
+    item_model = cast(type[models.Model], item_fk.related_model)
+    holders = holder_model._default_manager.in_bulk(list(by_holder))
     item_ids = {pk for pks in by_holder.values() for pk in pks}
-    items = item_fk.related_model._default_manager.in_bulk(list(item_ids))
-    if item_fk.related_model is Group:
+    items = item_model._default_manager.in_bulk(list(item_ids))
+    if item_model is Group:
         action, key = ("group.member_added" if added else "group.member_removed"), "groups"
     else:
         action, key = ("permission.granted" if added else "permission.revoked"), "permissions"
@@ -55,7 +58,7 @@ def _pair_events(
             "action": action,
             "actor": actor,
             "target": holders.get(holder_pk),
-            "target_type": holder_fk.related_model._meta.label_lower,
+            "target_type": holder_model._meta.label_lower,
             "target_id": str(holder_pk),
             "details": {key: sorted(_label(items[pk]) for pk in item_pks if pk in items)},
         }

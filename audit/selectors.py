@@ -37,7 +37,7 @@ def approvals_for_runs(run_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     {run_id: [{"task", "approver", "decision", "comment", "decided_at"}, ...]}) runs have none.
     """
     try:
-        from approvals.selectors import decisions_for_runs  # type: ignore[import-not-found]
+        from approvals.selectors import decisions_for_runs
     except ImportError:
         return {}
     return dict(decisions_for_runs(run_ids))

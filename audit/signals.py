@@ -11,12 +11,13 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry, LogEntryManager
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -30,7 +31,7 @@ _ADMIN_ACTIONS = {ADDITION: "admin.added", CHANGE: "admin.changed", DELETION: "a
 
 
 def admin_entry_event(entry: LogEntry) -> EventFields:
-    ct = entry.content_type
+    ct = cast(ContentType | None, entry.content_type)
     try:
         changes: Any = json.loads(entry.change_message or "[]")
     except ValueError:
@@ -50,14 +51,16 @@ def _on_log_entry_saved(sender: Any, instance: LogEntry, created: bool, **kwargs
         record(**admin_entry_event(instance))
 
 
-def audit_bulk_create(manager_cls: type[models.Manager], describe: Callable[[Any], Any]) -> None:
+def audit_bulk_create(
+    manager_cls: type[models.Manager[Any]], describe: Callable[[Any], Any]
+) -> None:
     """Record every row `manager_cls.bulk_create` writes, in the same transaction."""
     original = manager_cls.bulk_create
     if getattr(original, "audited", False):
         return
 
     @functools.wraps(original)
-    def bulk_create(self: models.Manager, objs: Any, *args: Any, **kwargs: Any) -> Any:
+    def bulk_create(self: models.Manager[Any], objs: Any, *args: Any, **kwargs: Any) -> Any:
         with transaction.atomic(using=self.db, savepoint=False):
             created = original(self, objs, *args, **kwargs)
             if created:
@@ -109,8 +112,8 @@ def connect() -> None:
 
     user_model = get_user_model()
     for through in (
-        user_model.user_permissions.through,  # type: ignore[attr-defined]
-        user_model.groups.through,  # type: ignore[attr-defined]
+        user_model.user_permissions.through,
+        user_model.groups.through,
         Group.permissions.through,
     ):
         m2m_changed.connect(
