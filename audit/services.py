@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from audit import context
@@ -135,9 +135,20 @@ def batch() -> Iterator[list[AuditEvent]]:
 
 
 def _lock_head() -> AuditChainHead:
-    head = AuditChainHead.objects.select_for_update().filter(pk=_HEAD).first()
-    if head is not None:
-        return head
+    if connection.vendor == "postgresql":  # raw: the ORM's query building doubled the cost
+        table = connection.ops.quote_name(AuditChainHead._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT seq, hash, occurred_at FROM {table} WHERE id = %s FOR UPDATE",  # noqa: S608
+                [_HEAD],
+            )
+            row = cursor.fetchone()
+        if row is not None:
+            return AuditChainHead(pk=_HEAD, seq=row[0], hash=row[1], occurred_at=row[2])
+    else:
+        head = AuditChainHead.objects.select_for_update().filter(pk=_HEAD).first()
+        if head is not None:
+            return head
     # First event ever (or the head row was lost): start from the newest stored event.
     last = AuditEvent.objects.order_by("-seq").values("seq", "hash", "occurred_at").first()
     initial = last or {"seq": 0, "hash": GENESIS_HASH, "occurred_at": None}
@@ -158,6 +169,25 @@ def _append(events: list[AuditEvent]) -> list[AuditEvent]:
             event.hash = hash_content(content_of(event))
             head.seq, head.hash = event.seq, event.hash
         head.occurred_at = now
+        _store(events, head)
+    return events
+
+
+def _store(events: list[AuditEvent], head: AuditChainHead) -> None:
+    """Insert the events and move the head: on PostgreSQL in one statement (a round trip saved
+    on every audited transaction), elsewhere through the ORM."""
+    if connection.vendor != "postgresql":
         AuditEvent.objects.all()._append_chained(events)
         head.save(update_fields=["seq", "hash", "occurred_at"])
-    return events
+        return
+    fields = AuditEvent._meta.concrete_fields
+    quote = connection.ops.quote_name
+    # Names come from the models' metadata; every value is a parameter.
+    head_table, event_table = (quote(m._meta.db_table) for m in (AuditChainHead, AuditEvent))
+    columns = ", ".join(quote(f.column) for f in fields)
+    rows = ", ".join([f"({', '.join(['%s'] * len(fields))})"] * len(events))
+    move = f"UPDATE {head_table} SET seq = %s, hash = %s, occurred_at = %s WHERE id = %s"  # noqa: S608
+    sql = f"WITH head AS ({move}) INSERT INTO {event_table} ({columns}) VALUES {rows}"  # noqa: S608
+    values = [f.get_db_prep_save(getattr(e, f.attname), connection) for e in events for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [head.seq, head.hash, head.occurred_at, head.pk, *values])
