@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from audit import services
 from audit.chain import GENESIS_HASH, content_of, hash_content, verify_chain
@@ -75,3 +76,14 @@ def test_batch__appends_gathered_events_at_the_end_of_the_block() -> None:
         "two",
     ]
     assert verify_chain().ok
+
+
+def test_record__adds_to_the_callers_transaction_without_committing(on_postgres) -> None:
+    services.record(action="warm-up")  # creates the chain head
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        services.record(action="thing.done", details={"n": 1})
+
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    assert "SAVEPOINT" not in statements
+    # lock the head, then insert and move the head (one statement on PostgreSQL)
+    assert statements == (["SELECT", "WITH"] if on_postgres else ["SELECT", "INSERT", "UPDATE"])
