@@ -1,0 +1,184 @@
+"""Receiving one webhook delivery: the acknowledgement path, answered as soon as the run is stored.
+
+Cheap refusals come first and the body is read only up to the trigger's limit. An accepted
+delivery is one transaction (the run, its first execution, the delivery row, the audit event
+batched last so the audit chain's lock is held only for the commit). A replay of the same event
+hits the unique (endpoint, event key) constraint, rolls back, and answers with the first run.
+Every delivery is recorded; refused ones without their body, and also in the audit log.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from audit.services import batch as audit_batch
+from audit.services import record
+from workflows.engine.blocks.trigger import WebhookTrigger
+from workflows.engine.errors import ExpressionError
+from workflows.models import WorkflowVersion
+from workflows.models_triggers import DeliveryOutcome, WebhookDelivery, WebhookEndpoint
+from workflows.programs import load_program
+from workflows.redaction import MASK, redact
+from workflows.services.runs import NotRunnable, run_start
+from workflows.services.triggers import endpoint_secrets
+from workflows.status import TriggerKind, VersionState
+from workflows.triggers.auth import Unauthorized, authenticate
+from workflows.triggers.body import BodyTooLarge
+
+logger = logging.getLogger(__name__)
+JSON_TYPES = ("application/json",)
+SIGNED_HEADERS = {"webhook-signature", "proxy-authorization"}
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict[str, Any]
+
+
+@dataclass
+class _Delivery:
+    """What is known of a delivery so far; recorded whatever its outcome."""
+
+    endpoint: WebhookEndpoint | None
+    headers: Mapping[str, str]
+    remote_addr: str | None
+    received_at: datetime
+    hidden: set[str] = field(default_factory=lambda: set(SIGNED_HEADERS))
+    body_size: int | None = None
+    event_key: str = ""
+
+    def row(self, outcome: str, status: int, **fields: Any) -> WebhookDelivery:
+        headers = {
+            name: MASK if name in self.hidden else value for name, value in self.headers.items()
+        }
+        return WebhookDelivery(
+            endpoint=self.endpoint,
+            received_at=self.received_at,
+            outcome=outcome,
+            status_code=status,
+            event_key=self.event_key,
+            headers=redact(headers),
+            body_size=self.body_size,
+            remote_addr=self.remote_addr,
+            **fields,
+        )
+
+
+def webhook_receive(
+    *,
+    token: str,
+    headers: Mapping[str, str],
+    remote_addr: str | None,
+    read_body: Callable[[int], bytes],
+) -> Answer:
+    """Answer one delivery to `/hooks/<token>/`. `headers` have lower-case names; `read_body(n)`
+    returns the body or raises BodyTooLarge past n bytes."""
+    endpoints = WebhookEndpoint.objects.select_related("workflow").filter(token=token, active=True)
+    endpoint = next(iter(endpoints), None)  # unique token: no ORDER BY needed
+    delivery = _Delivery(endpoint, headers, remote_addr, timezone.now())
+    if endpoint is None:
+        return _refuse(delivery, 404, "no webhook endpoint has this address")
+    version = (
+        WorkflowVersion.objects.filter(workflow=endpoint.workflow, state=VersionState.PUBLISHED)
+        .order_by("-number")
+        .first()
+    )
+    if version is None:
+        return _refuse(delivery, 409, "the workflow has no published version")
+    program = load_program(version)
+    trigger = program.graph.trigger()
+    webhook, config = program.types[trigger.key], program.configs[trigger.key]
+    if not isinstance(webhook, WebhookTrigger):
+        return _refuse(delivery, 409, "the published version is not triggered by a webhook")
+    auth = WebhookTrigger.auth(config)
+    if auth.get("header"):
+        delivery.hidden.add(auth["header"].lower())
+    media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in JSON_TYPES and not media_type.endswith("+json"):
+        return _refuse(delivery, 415, "send the payload as Content-Type: application/json")
+    limit = WebhookTrigger.max_body_bytes(config)
+    try:
+        body = read_body(limit)
+    except BodyTooLarge as exc:
+        delivery.body_size = exc.declared
+        return _refuse(delivery, 413, str(exc))
+    delivery.body_size = len(body)
+    try:
+        message_id = authenticate(
+            auth=auth,
+            secrets=endpoint_secrets(endpoint, delivery.received_at),
+            headers=headers,
+            body=body,
+        )
+    except Unauthorized as exc:
+        return _refuse(delivery, 401, str(exc))
+    if not endpoint.workflow.enabled:
+        return _refuse(delivery, 409, "the workflow is disabled")
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        return _refuse(delivery, 400, f"the body is not valid JSON: {exc}")
+    try:
+        received = webhook.receive(config, payload)
+    except ExpressionError as exc:
+        return _refuse(delivery, 400, f"the payload does not fit this trigger: {exc}")
+    delivery.event_key = received.key or message_id
+    if received.event is None:
+        delivery.row(DeliveryOutcome.IGNORED, 202, payload=payload, reason="filtered out").save()
+        return Answer(202, {"status": "ignored", "reason": "the trigger's filter turned it away"})
+    return _accept(delivery, version, received.event, payload)
+
+
+def _accept(
+    delivery: _Delivery, version: WorkflowVersion, event: dict[str, Any], payload: Any
+) -> Answer:
+    endpoint = delivery.endpoint
+    assert endpoint is not None  # noqa: S101 - only known endpoints get this far
+    try:
+        with transaction.atomic(), audit_batch():
+            run = run_start(
+                workflow=endpoint.workflow,
+                trigger_kind=TriggerKind.WEBHOOK,
+                input=event,
+                trigger_ref=f"webhook:{delivery.event_key}"[:255],
+                version=version,
+            )
+            delivery.row(DeliveryOutcome.ACCEPTED, 202, payload=payload, run=run).save()
+    except NotRunnable as exc:
+        return _refuse(delivery, 409, str(exc))
+    except IntegrityError:
+        first = (
+            WebhookDelivery.objects.filter(
+                endpoint=endpoint, event_key=delivery.event_key, outcome=DeliveryOutcome.ACCEPTED
+            )
+            .values_list("run_id", flat=True)
+            .first()
+        )
+        reason = f"event {delivery.event_key!r} was already accepted"
+        delivery.row(DeliveryOutcome.DUPLICATE, 200, run_id=first, reason=reason).save()
+        return Answer(200, {"status": "duplicate", "run": first, "message": reason})
+    return Answer(202, {"status": "accepted", "run": run.pk})
+
+
+def _refuse(delivery: _Delivery, status: int, message: str) -> Answer:
+    endpoint = delivery.endpoint
+    with transaction.atomic():
+        row = delivery.row(DeliveryOutcome.REFUSED, status, reason=message[:500])
+        row.save()
+        record(
+            action="webhook.refused",
+            actor_label="webhook sender",
+            target=endpoint,
+            workflow_id=endpoint.workflow_id if endpoint else None,
+            details={"status": status, "reason": message, "delivery": row.pk},
+        )
+    return Answer(status, {"status": "refused", "error": message})
