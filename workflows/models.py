@@ -232,4 +232,6 @@ class ParkedExecution(Execution):
         proxy = True
         verbose_name = "parked execution"
         verbose_name_plural = "review queue"
+
+
 from workflows.models_triggers import *  # noqa: E402, F403 - trigger models live beside these
