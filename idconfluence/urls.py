@@ -10,4 +10,5 @@ admin.site.index_title = "Identity workflows"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/audit/", include("audit.api_urls")),
+    path("hooks/", include("workflows.hooks_urls")),
 ]

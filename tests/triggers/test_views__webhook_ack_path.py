@@ -1,0 +1,108 @@
+"""The acknowledgement path's costs: a 10 MiB body is refused without being read whole into memory
+(declared or streamed), and an accepted delivery is stored with one commit and a handful of
+queries (BENCHMARKS.md goal 2)."""
+
+from __future__ import annotations
+
+import io
+import tracemalloc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from django.db import connection
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
+
+from tests.triggers.conftest import Sender, webhook_sender
+from workflows import views_hooks
+from workflows.models import Run
+from workflows.models_triggers import WebhookDelivery
+
+TEN_MIB = 10 * 1024 * 1024
+LIMIT = 1024 * 1024
+
+
+class Firehose(io.RawIOBase):
+    """A sender pushing `size` bytes; counts how many the server actually read."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.taken = size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int | None = -1) -> bytes:
+        left = self.size - self.taken
+        n = left if n is None or n < 0 else min(n, left)
+        self.taken += n
+        return b" " * n
+
+
+def deliver(sender: Sender, stream: Firehose, declared: int | None) -> tuple[int, str]:
+    request = RequestFactory().post(f"/hooks/{sender.endpoint.token}/")
+    request.META["CONTENT_TYPE"] = "application/json"
+    request.META.pop("CONTENT_LENGTH", None)
+    if declared is not None:
+        request.META["CONTENT_LENGTH"] = str(declared)
+    request._stream = stream  # what the server hands Django: the socket, not a buffered body
+    response = views_hooks.webhook(request, token=sender.endpoint.token)
+    return response.status_code, response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_declared_10_mib_body_is_refused_before_reading_any_of_it(client: Client) -> None:
+    sender = webhook_sender(client, slug="plain")
+    stream = Firehose(TEN_MIB)
+    status, content = deliver(sender, stream, declared=TEN_MIB)
+    assert status == 413 and "over the limit of 1048576 bytes (10485760 bytes)" in content
+    assert stream.taken == 0
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status_code, delivery.body_size) == (413, TEN_MIB)
+
+
+@pytest.mark.django_db
+def test_a_streamed_10_mib_body_is_read_only_up_to_the_limit(client: Client) -> None:
+    sender = webhook_sender(client, slug="plain")
+    stream = Firehose(TEN_MIB)
+    tracemalloc.start()
+    try:
+        status, content = deliver(sender, stream, declared=None)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert status == 413 and "over the limit of 1048576 bytes" in content
+    assert LIMIT < stream.taken <= LIMIT + 64 * 1024
+    assert peak < 3 * 1024 * 1024, peak  # the whole body would be over 10 MiB
+    assert not Run.objects.exists()
+
+
+@contextmanager
+def counting_commits() -> Iterator[list[int]]:
+    commits: list[int] = []
+    original = connection._commit
+
+    def commit() -> None:
+        commits.append(1)
+        original()
+
+    connection._commit = commit  # type: ignore[method-assign]
+    try:
+        yield commits
+    finally:
+        connection._commit = original  # type: ignore[method-assign]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_accepted_delivery_is_one_commit_and_a_handful_of_queries(client: Client) -> None:
+    sender = webhook_sender(client, slug="plain")
+    assert sender.post({"n": 0}, msg_id="warm-up").status_code == 202  # compiles the version once
+    with counting_commits() as commits, CaptureQueriesContext(connection) as queries:
+        response = sender.post({"n": 1}, msg_id="measured")
+    assert response.status_code == 202
+    assert len(commits) == 1
+    # Endpoint and version lookups; run, execution and delivery; the audit chain's head and event.
+    skip = ("django_q", "SAVEPOINT", "BEGIN", "COMMIT")
+    ours = [q["sql"] for q in queries if not any(word in q["sql"] for word in skip)]
+    assert len(ours) <= 9, "\n".join(ours)
