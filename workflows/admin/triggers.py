@@ -1,0 +1,146 @@
+"""Triggers in the console: each schedule's next fire times (its own zone and UTC) and last fire,
+webhook endpoints with secret rotation (shown once), and the read-only delivery log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from workflows.admin.common import ReadOnlyAdmin
+from workflows.admin.run_now import WHEN, upcoming_table  # importing registers Run now
+from workflows.models_triggers import TriggerSchedule, WebhookDelivery, WebhookEndpoint
+from workflows.services.schedules import schedule_upcoming
+from workflows.services.triggers import (
+    endpoint_new_address,
+    endpoint_path,
+    endpoint_rotate_secret,
+)
+
+
+@admin.register(TriggerSchedule)
+class TriggerScheduleAdmin(ReadOnlyAdmin):
+    list_display = ("workflow", "cron", "timezone", "next_local", "next_utc", "last_fired_at")
+    list_filter = ("active", "timezone")
+    list_select_related = ("workflow",)
+    search_fields = ("workflow__slug", "workflow__name")
+    fields = (
+        "workflow",
+        "cron",
+        "timezone",
+        "active",
+        "upcoming",
+        "last_fired_at",
+        "last_scheduled_for",
+        "max_lateness_seconds",
+        "config",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="Next fire (local)", ordering="next_fire_at")
+    def next_local(self, obj: TriggerSchedule) -> str:
+        rows = schedule_upcoming(obj, now=timezone.now(), count=1) if obj.active else []
+        return rows[0][0].strftime(WHEN) if rows else "—"
+
+    @admin.display(description="Next fire (UTC)", ordering="next_fire_at")
+    def next_utc(self, obj: TriggerSchedule) -> str:
+        return obj.next_fire_at.strftime("%Y-%m-%d %H:%M UTC") if obj.next_fire_at else "—"
+
+    @admin.display(description="Next five fire times")
+    def upcoming(self, obj: TriggerSchedule) -> str:
+        return upcoming_table(obj)
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ReadOnlyAdmin):
+    list_display = ("workflow", "address", "active", "has_secret", "secret_rotated_at")
+    list_filter = ("active",)
+    list_select_related = ("workflow",)
+    fields = (
+        "workflow",
+        "address",
+        "active",
+        "secret_rotated_at",
+        "previous_valid_until",
+        "created_at",
+    )
+    readonly_fields = fields
+    actions = ["rotate_secret", "new_address"]
+
+    @admin.display(description="Address")
+    def address(self, obj: WebhookEndpoint) -> str:
+        return endpoint_path(obj)
+
+    @admin.display(description="Secret set", boolean=True)
+    def has_secret(self, obj: WebhookEndpoint) -> bool:
+        return obj.has_secret
+
+    def has_rotate_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("workflows.change_webhookendpoint")
+
+    @admin.action(permissions=["rotate"], description="Rotate the signing secret (shown once)")
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
+        for endpoint in queryset.select_related("workflow"):
+            secret = endpoint_rotate_secret(endpoint=endpoint, actor=request.user)
+            self.message_user(
+                request,
+                f"{endpoint.workflow.slug}: new signing secret {secret} — copy it now, it is "
+                "not shown again. The previous secret keeps working for 24 hours.",
+                messages.WARNING,
+            )
+
+    @admin.action(permissions=["rotate"], description="New address (the old URL stops at once)")
+    def new_address(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
+        for endpoint in queryset.select_related("workflow"):
+            endpoint_new_address(endpoint=endpoint, actor=request.user)
+            self.message_user(
+                request, f"{endpoint.workflow.slug}: new address {endpoint_path(endpoint)}"
+            )
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = (
+        "received_at",
+        "workflow",
+        "outcome",
+        "status_code",
+        "reason",
+        "event_key",
+        "body_size",
+        "run_link",
+    )
+    list_filter = ("outcome", "status_code", "endpoint__workflow", "received_at")
+    list_select_related = ("endpoint__workflow", "run")
+    search_fields = ("event_key", "reason", "endpoint__workflow__slug")
+    date_hierarchy = "received_at"
+    show_full_result_count = False
+    readonly_fields = (
+        "endpoint",
+        "received_at",
+        "outcome",
+        "status_code",
+        "reason",
+        "event_key",
+        "headers",
+        "body_size",
+        "payload",
+        "remote_addr",
+        "run",
+    )
+
+    @admin.display(description="Workflow")
+    def workflow(self, obj: WebhookDelivery) -> str:
+        return obj.endpoint.workflow.slug if obj.endpoint else "(unknown address)"
+
+    @admin.display(description="Run")
+    def run_link(self, obj: WebhookDelivery) -> Any:
+        if obj.run_id is None:
+            return "—"
+        url = reverse("admin:workflows_run_change", args=[obj.run_id])
+        return format_html('<a href="{}">{}</a>', url, obj.run_id)
