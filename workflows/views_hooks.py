@@ -37,9 +37,8 @@ def resume(request: HttpRequest, token: str) -> JsonResponse:
     outcome, and then a bare POST (any other content type) is enough."""
     try:
         body = read_limited(request, CALLBACK_MAX_BYTES)
-        is_json = request.content_type == "application/json" or request.content_type.endswith(
-            "+json"
-        )
+        media_type = request.content_type or ""
+        is_json = media_type == "application/json" or media_type.endswith("+json")
         data = json.loads(body) if is_json and body.strip() else {}
     except BodyTooLarge as exc:
         return _refused(413, str(exc))
@@ -53,8 +52,8 @@ def resume(request: HttpRequest, token: str) -> JsonResponse:
         )
     except ResumeRefused as exc:
         return _refused(exc.status, str(exc))
-    body = {"status": "resumed", "run": execution.run_id, "execution": execution.pk}
-    return JsonResponse(body, status=202)
+    answer = {"status": "resumed", "run": execution.run_id, "execution": execution.pk}
+    return JsonResponse(answer, status=202)
 
 
 def _refused(status: int, message: str) -> JsonResponse:

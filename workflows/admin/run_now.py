@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -95,7 +95,7 @@ class RunNowWorkflowAdmin(definitions.WorkflowAdmin):
     def run_now_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         workflow = self.get_object(request, unquote(object_id))
         if workflow is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            raise Http404(f"no workflow {object_id!r}")
         if not self.has_run_permission(request, workflow):
             raise PermissionDenied
         version = workflow.published_version

@@ -244,4 +244,4 @@ def ensure_sweep_schedule() -> bool:
             "repeats": -1,
         },
     )
-    return created
+    return bool(created)

@@ -4,8 +4,7 @@ that streams it) is read in chunks and refused as soon as it passes the limit.""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Protocol
+from django.http import HttpRequest
 
 CHUNK = 64 * 1024
 
@@ -19,13 +18,7 @@ class BodyTooLarge(Exception):
         super().__init__(f"the body is over the limit of {limit} bytes ({size})")
 
 
-class Readable(Protocol):
-    META: Mapping[str, Any]
-
-    def read(self, size: int = -1) -> bytes: ...
-
-
-def read_limited(request: Readable, limit: int) -> bytes:
+def read_limited(request: HttpRequest, limit: int) -> bytes:
     """The body of `request`, at most `limit` bytes; raises BodyTooLarge past it."""
     declared = request.META.get("CONTENT_LENGTH")
     if declared:
