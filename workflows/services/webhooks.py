@@ -82,16 +82,10 @@ def webhook_receive(
 ) -> Answer:
     """Answer one delivery to `/hooks/<token>/`. `headers` have lower-case names; `read_body(n)`
     returns the body or raises BodyTooLarge past n bytes."""
-    endpoints = WebhookEndpoint.objects.select_related("workflow").filter(token=token, active=True)
-    endpoint = next(iter(endpoints), None)  # unique token: no ORDER BY needed
+    version, endpoint = _published_version(token)
     delivery = _Delivery(endpoint, headers, remote_addr, timezone.now())
     if endpoint is None:
         return _refuse(delivery, 404, "no webhook endpoint has this address")
-    version = (
-        WorkflowVersion.objects.filter(workflow=endpoint.workflow, state=VersionState.PUBLISHED)
-        .order_by("-number")
-        .first()
-    )
     if version is None:
         return _refuse(delivery, 409, "the workflow has no published version")
     program = load_program(version)
@@ -136,6 +130,25 @@ def webhook_receive(
         delivery.row(DeliveryOutcome.IGNORED, 202, payload=payload, reason="filtered out").save()
         return Answer(202, {"status": "ignored", "reason": "the trigger's filter turned it away"})
     return _accept(delivery, version, received.event, payload)
+
+
+def _published_version(token: str) -> tuple[WorkflowVersion | None, WebhookEndpoint | None]:
+    """The endpoint, its workflow and the published version in one query (the common case);
+    a second query only tells an unknown address from a workflow with nothing published."""
+    version = (
+        WorkflowVersion.objects.select_related("workflow__webhook_endpoint")
+        .filter(
+            state=VersionState.PUBLISHED,
+            workflow__webhook_endpoint__token=token,
+            workflow__webhook_endpoint__active=True,
+        )
+        .order_by("-number")
+        .first()
+    )
+    if version is not None:
+        return version, version.workflow.webhook_endpoint
+    endpoints = WebhookEndpoint.objects.select_related("workflow").filter(token=token, active=True)
+    return None, next(iter(endpoints), None)  # unique token: no ORDER BY needed
 
 
 def _accept(
