@@ -1,13 +1,15 @@
 """The acknowledgement path's costs: a 10 MiB body is refused without being read whole into memory
-(declared or streamed), and an accepted delivery is stored with one commit and a handful of
-queries (BENCHMARKS.md goal 2)."""
+(declared or streamed); an accepted delivery is stored with one commit and a handful of queries
+(BENCHMARKS.md goal 2); the same event raced by concurrent senders starts one run."""
 
 from __future__ import annotations
 
 import io
+import threading
 import tracemalloc
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -18,6 +20,7 @@ from tests.triggers.conftest import Sender, webhook_sender
 from workflows import views_hooks
 from workflows.models import Run
 from workflows.models_triggers import WebhookDelivery
+from workflows.services.triggers import endpoint_path
 
 TEN_MIB = 10 * 1024 * 1024
 LIMIT = 1024 * 1024
@@ -106,3 +109,35 @@ def test_an_accepted_delivery_is_one_commit_and_a_handful_of_queries(client: Cli
     skip = ("django_q", "SAVEPOINT", "BEGIN", "COMMIT")
     ours = [q["sql"] for q in queries if not any(word in q["sql"] for word in skip)]
     assert len(ours) <= 8, "\n".join(ours)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_event_delivered_concurrently_starts_one_run(client: Client) -> None:
+    sender = webhook_sender(client, slug="plain")
+    body = b'{"n": 1}'
+    headers = sender.signed(body, "msg_racing")
+    start = threading.Barrier(5)
+    answers: list[dict[str, Any]] = []
+
+    def deliver_once() -> None:
+        start.wait()
+        try:
+            response = Client().post(
+                endpoint_path(sender.endpoint),
+                data=body,
+                content_type="application/json",
+                headers=headers,
+            )
+            answers.append(response.json())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver_once) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Run.objects.count() == 1
+    assert {answer["run"] for answer in answers} == {Run.objects.get().pk}
+    assert sorted(answer["status"] for answer in answers) == ["accepted"] + ["duplicate"] * 4
