@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+from django.db import connection
 from django.test import Client
 from standardwebhooks.webhooks import Webhook
 
@@ -16,6 +19,7 @@ from tests.support.factories import published
 from workflows.models_triggers import WebhookEndpoint
 from workflows.services.triggers import endpoint_path, endpoint_rotate_secret
 
+T = TypeVar("T")
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 NY = "America/New_York"
 
@@ -90,3 +94,24 @@ def webhook_sender(client: Client, slug: str = "workday-hires", **config: Any) -
 @pytest.fixture
 def sender(db: None, client: Client) -> Sender:
     return webhook_sender(client, **WORKDAY_HIRES)
+
+
+def concurrently(task: Callable[[], T], times: int) -> list[T]:
+    """`task`'s results from `times` threads released at the same instant, each with its own
+    database connection (closed when it is done)."""
+    start = threading.Barrier(times)
+    results: list[T] = []
+
+    def worker() -> None:
+        start.wait()
+        try:
+            results.append(task())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

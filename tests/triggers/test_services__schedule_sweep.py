@@ -4,15 +4,13 @@ in the review queue; publishing keeps or recomputes the next instant."""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.db import connection
 
 from tests.support.factories import published
-from tests.triggers.conftest import market_close, triggered
+from tests.triggers.conftest import concurrently, market_close, triggered
 from workflows.models import ParkedExecution, Run, Workflow
 from workflows.models_triggers import ScheduleFire, TriggerSchedule
 from workflows.services.schedules import schedules_fire_due
@@ -114,20 +112,7 @@ def test_a_disabled_workflow_skips_its_instants_and_a_manual_trigger_stops_the_s
 def test_concurrent_sweeps_fire_each_due_instant_exactly_once() -> None:
     for n in range(8):
         publish_at(datetime(2026, 11, 24, 19, 0, tzinfo=UTC), slug=f"market-close-{n}")
-    start = threading.Barrier(6)
-    results: list[int] = []
-
-    def sweep() -> None:
-        start.wait()
-        try:
-            results.append(schedules_fire_due(now=TUESDAY_CLOSE + timedelta(seconds=30)))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sweep) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    now = TUESDAY_CLOSE + timedelta(seconds=30)
+    results = concurrently(lambda: schedules_fire_due(now=now), 6)
     assert sum(results) == 8
     assert ScheduleFire.objects.count() == Run.objects.count() == 8

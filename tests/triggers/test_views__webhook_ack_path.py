@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import io
-import threading
 import tracemalloc
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +15,7 @@ from django.db import connection
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from tests.triggers.conftest import Sender, webhook_sender
+from tests.triggers.conftest import Sender, concurrently, webhook_sender
 from workflows import views_hooks
 from workflows.models import Run
 from workflows.models_triggers import WebhookDelivery
@@ -117,27 +116,14 @@ def test_the_same_event_delivered_concurrently_starts_one_run(client: Client) ->
     sender = webhook_sender(client, slug="plain")
     body = b'{"n": 1}'
     headers = sender.signed(body, "msg_racing")
-    start = threading.Barrier(5)
-    answers: list[dict[str, Any]] = []
+    path = endpoint_path(sender.endpoint)
 
-    def deliver_once() -> None:
-        start.wait()
-        try:
-            response = Client().post(
-                endpoint_path(sender.endpoint),
-                data=body,
-                content_type="application/json",
-                headers=headers,
-            )
-            answers.append(response.json())
-        finally:
-            connection.close()
+    def deliver_once() -> dict[str, Any]:
+        response = Client().post(path, data=body, content_type="application/json", headers=headers)
+        answer: dict[str, Any] = response.json()
+        return answer
 
-    threads = [threading.Thread(target=deliver_once) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = concurrently(deliver_once, 5)
     assert Run.objects.count() == 1
     assert {answer["run"] for answer in answers} == {Run.objects.get().pk}
     assert sorted(answer["status"] for answer in answers) == ["accepted"] + ["duplicate"] * 4
