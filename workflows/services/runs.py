@@ -26,8 +26,12 @@ def _enqueue_on_commit(execution: Execution) -> None:
     transaction.on_commit(lambda: queue.enqueue(execution.pk))
 
 
-def _new_execution(run: Run, **fields: Any) -> Execution:
-    number = (run.executions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+def _new_execution(run: Run, *, first: bool = False, **fields: Any) -> Execution:
+    number = (
+        1
+        if first
+        else (run.executions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    )
     execution = Execution.objects.create(
         run=run, number=number, enqueued_at=timezone.now(), enqueue_count=1, **fields
     )
@@ -53,7 +57,9 @@ def run_start(
     if version is None:
         raise NotRunnable(f"workflow {workflow.slug!r} has no published version")
     event = input or {}
-    with transaction.atomic():
+    # No savepoint: on the webhook's hot path every statement counts, and a failure here
+    # fails the caller's whole transaction anyway.
+    with transaction.atomic(savepoint=False):
         run = Run.objects.create(
             workflow=workflow,
             version=version,
@@ -65,7 +71,7 @@ def run_start(
             started_by=actor if getattr(actor, "is_authenticated", False) else None,
             retriggered_from=retriggered_from,
         )
-        execution = _new_execution(run)
+        execution = _new_execution(run, first=True)
         record(
             action="run.started",
             actor=actor,

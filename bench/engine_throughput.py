@@ -1,0 +1,172 @@
+"""BENCHMARKS.md goals 0 and 1: executions/s of a 5-block no-op workflow against bare django-q2
+no-op tasks on the same broker, database and Q_CLUSTER, measured bare -> engine -> bare in one
+run; plus database commits per execution from pg_stat_database.xact_commit.
+
+    .venv/bin/python bench/engine_throughput.py [--tasks 2000] [--broker orm|redis]
+
+It creates (and drops first) the PostgreSQL database idc_bench_engine on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DB = "idc_bench_engine"
+PG = "postgresql://postgres@127.0.0.1:5432"
+
+
+def psql(sql: str, db: str = "postgres") -> str:
+    return subprocess.run(["psql", f"{PG}/{db}", "-Atc", sql], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def environment(broker: str) -> dict[str, str]:
+    from cryptography.fernet import Fernet
+
+    env = {
+        "DATABASE_URL": f"{PG}/{DB}",
+        "DJANGO_SETTINGS_MODULE": "idconfluence.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "bench-" + "x" * 60,
+        "DJANGO_ALLOWED_HOSTS": "localhost",
+        "IDC_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "IDC_Q_WORKERS": "2",
+        "IDC_LOG_LEVEL": "WARNING",
+        "IDC_Q_LOG_LEVEL": "INFO",
+    }
+    if broker == "redis":
+        env["REDIS_URL"] = "redis://127.0.0.1:6379/7"
+    return env
+
+
+class Cluster:
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.log = log
+        self.fh = log.open("w")
+        self.proc = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT,
+                                     env={**os.environ, **env}, stdout=self.fh,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 30
+        while "running." not in log.read_text():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"cluster did not start; see {log}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        self.fh.close()
+
+
+def commits() -> int:
+    time.sleep(1.5)  # other backends flush their statistics within a second of going idle
+    return int(psql(f"SELECT xact_commit FROM pg_stat_database WHERE datname = '{DB}'"))
+
+
+def drain(remaining: callable, total: int, env: dict[str, str], log: Path) -> tuple[float, int]:  # type: ignore[valid-type]
+    """Start a cluster on a full queue; rate from the first task done to the last."""
+    before = commits()
+    cluster = Cluster(env, log)
+    try:
+        while remaining() >= total:
+            time.sleep(0.001)
+        started, left_at_start = time.perf_counter(), remaining()
+        while remaining() > 0:
+            time.sleep(0.005)
+        elapsed = time.perf_counter() - started
+    finally:
+        cluster.stop()
+    return left_at_start / elapsed, commits() - before
+
+
+def bare(total: int, env: dict[str, str], tmp: Path) -> tuple[float, int]:
+    from django_q.brokers import get_broker
+    from django_q.tasks import async_task
+
+    broker = get_broker()
+    for i in range(total):
+        async_task("bench.tasks.noop", i, broker=broker)
+    return drain(lambda: broker.queue_size() or 0, total, env, tmp / "bare.log")
+
+
+def engine(total: int, env: dict[str, str], tmp: Path, workflow) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+    from workflows.models import Execution
+    from workflows.services.runs import run_start
+
+    first = Execution.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    for i in range(total):
+        run_start(workflow=workflow, input={"n": i})
+    pending = Execution.objects.filter(pk__gt=first).exclude(state="succeeded")
+    rate, used = drain(pending.count, total, env, tmp / "engine.log")
+    parked = Execution.objects.filter(pk__gt=first, state="parked").count()
+    if parked:
+        raise RuntimeError(f"{parked} executions parked: {Execution.objects.filter(state='parked').first().failure_reason}")
+    return rate, used
+
+
+def noop_workflow():  # type: ignore[no-untyped-def]
+    from workflows.services.versions import workflow_import
+
+    blocks = [{"key": "start", "kind": "trigger", "type": "manual"}]
+    blocks += [{"key": "shape", "kind": "logic", "type": "set", "config": {"values": {"n": "=event.n"}}},
+               {"key": "check", "kind": "logic", "type": "condition", "config": {"expression": "shape.n >= 0"}},
+               {"key": "yes", "kind": "logic", "type": "noop"}, {"key": "no", "kind": "logic", "type": "noop"}]
+    edges = [{"from": "start", "to": "shape", "outcome": "next"},
+             {"from": "shape", "to": "check", "outcome": "next"},
+             {"from": "check", "to": "yes", "outcome": "true"},
+             {"from": "check", "to": "no", "outcome": "false"}]
+    document = {"format": "idconfluence.workflow/v1",
+                "workflow": {"slug": "bench-noop", "name": "Bench no-op"},
+                "blocks": blocks, "edges": edges}
+    return workflow_import(document=document, actor=None, publish=True).workflow
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tasks", type=int, default=2000)
+    parser.add_argument("--broker", choices=["orm", "redis"], default="orm")
+    args = parser.parse_args()
+    tmp = ROOT / "bench" / "out"
+    tmp.mkdir(exist_ok=True)
+    psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+    psql(f"CREATE DATABASE {DB}")
+    env = environment(args.broker)
+    os.environ.update(env)
+    if args.broker == "redis":
+        subprocess.run(["redis-cli", "-n", "7", "FLUSHDB"], check=True, capture_output=True)
+    sys.path.insert(0, str(ROOT))
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    workflow = noop_workflow()
+
+    n = args.tasks
+    bare_1, bare_1_commits = bare(n, env, tmp)
+    engine_rate, engine_commits = engine(n, env, tmp, workflow)
+    bare_2, bare_2_commits = bare(n, env, tmp)
+    baseline = (bare_1 + bare_2) / 2
+    bare_per_task = (bare_1_commits + bare_2_commits) / (2 * n)
+    print(f"broker={args.broker} database=PostgreSQL tasks={n} workers=2")
+    print(f"bare django-q2 no-op:   {bare_1:8.1f} /s then {bare_2:8.1f} /s (mean {baseline:.1f})")
+    print(f"engine 5-block no-op:   {engine_rate:8.1f} executions/s")
+    print(f"ratio engine / bare:    {engine_rate / baseline:8.2f}   (goal >= 0.80)")
+    print(f"commits per bare task:  {bare_per_task:8.2f}")
+    print(f"commits per execution:  {engine_commits / n:8.2f} in all, "
+          f"{engine_commits / n - bare_per_task:.2f} more than a bare task (goal <= 2)")
+
+
+if __name__ == "__main__":
+    main()
