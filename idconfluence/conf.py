@@ -1,4 +1,4 @@
-"""Project settings with defaults, read like DRF's api_settings: `idc_settings.EXECUTION_WINDOW_SECONDS`."""
+"""Project settings with defaults, read like DRF's api_settings (`idc_settings.NAME`)."""
 
 from __future__ import annotations
 

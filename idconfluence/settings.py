@@ -184,7 +184,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("IDC_LOG_LEVEL", "INFO")},
-    "loggers": {"django_q": {"level": env_str("IDC_Q_LOG_LEVEL", "WARNING")}},
+    "loggers": {"django-q": {"level": env_str("IDC_Q_LOG_LEVEL", "WARNING")}},
 }
 
 if not DEBUG:

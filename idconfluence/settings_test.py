@@ -13,7 +13,7 @@ os.environ.setdefault("IDC_WATCHDOG_GRACE_SECONDS", "1")
 os.environ.setdefault("IDC_EXTRA_CONNECTOR_TYPES", "tests.support.connector_types.JournalConnector")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 
-from idconfluence.settings import *  # noqa: E402, F403
+from idconfluence.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
 SESSION_COOKIE_SECURE = False

@@ -40,7 +40,7 @@ WORKER = f"{socket.gethostname()}:{os.getpid()}"
 def execution_claim(*, execution_id: int, worker: str = "") -> Execution | None:
     """Take a queued execution (row lock, skipping rows another worker holds) and stamp its
     deadline. None when it is not queued any more: a duplicate queue message does nothing."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         execution = (
             Execution.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("run", "run__workflow", "run__version")
