@@ -24,6 +24,7 @@ from django.utils.html import format_html
 from audit import admin_views, filters
 from audit.chain import ROW_FIELDS
 from audit.models import AuditEvent
+from idconfluence.admin_base import ReadOnlyAdmin
 
 
 class CappedPaginator(Paginator):  # type: ignore[type-arg]
@@ -84,7 +85,7 @@ def _in_auditor_zone(request: HttpRequest, view: Any, *args: Any, **kwargs: Any)
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditEventAdmin(ReadOnlyAdmin):
     # The list itself is drawn by templates/admin/audit/auditevent/change_list.html.
     list_display = ["seq", "when", "actor_label", "action", "target_label", "workflow_id", "run_id"]
     list_display_links = ["seq"]
@@ -121,15 +122,6 @@ class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         # One meaning of `q` everywhere: the API and exports apply the same filter.
         search = filters.EventFilter(q=search_term.strip())
         return search.apply(queryset), False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         return _in_auditor_zone(request, super().changelist_view, request, extra_context)

@@ -19,6 +19,7 @@ from connectors import services
 from connectors.forms import clear_input, connector_form_for, secret_input
 from connectors.models import Connector, HealthStatus, LocalGrant
 from connectors.registry import all_types
+from idconfluence.admin_base import ReadOnlyAdmin
 
 _HEALTH_COLOURS = {HealthStatus.OK: "#2e7d32", HealthStatus.FAILING: "#c62828"}
 
@@ -101,17 +102,9 @@ class ConnectorAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(LocalGrant)
-class LocalGrantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class LocalGrantAdmin(ReadOnlyAdmin):
     """Read-only: grants change only through the local connector's operations (and are audited)."""
 
     list_display = ("connector", "user", "kind", "value", "granted_at")
     list_filter = ("connector", "kind")
     search_fields = ("user", "value")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    has_delete_permission = has_change_permission
