@@ -41,7 +41,8 @@ def decrypt_json(token: str) -> dict[str, str]:
     if not token:
         return {}
     try:
-        return json.loads(fernet().decrypt(token.encode()))
+        secrets: dict[str, str] = json.loads(fernet().decrypt(token.encode()))
+        return secrets
     except InvalidToken as exc:
         raise ImproperlyConfigured(
             "a connector secret cannot be decrypted with IDC_ENCRYPTION_KEYS (key removed?)"

@@ -88,6 +88,8 @@ class WorkflowVersion(models.Model):
 def _refuse_unless_draft(sender: type, instance: models.Model, **kwargs: object) -> None:
     """A published or retired version's blocks and edges can never change, by any ORM path."""
     version_id = getattr(instance, "version_id", None)
+    if version_id is None:
+        return
     state = WorkflowVersion.objects.filter(pk=version_id).values_list("state", flat=True).first()
     if state is not None and state != VersionState.DRAFT:
         raise FrozenVersionError(f"version is {state}; published versions are never modified")

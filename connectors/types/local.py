@@ -26,7 +26,7 @@ class LocalDirectoryConnector(Connector):
     type_name = "local"
     label = "Local directory (built in)"
     operations = frozenset({*_KINDS, "get_user"})
-    config_schema: dict[str, Any] = {"type": "object", "additionalProperties": False}
+    config_schema = {"type": "object", "additionalProperties": False}
 
     def _model(self) -> Any:
         from connectors.models import Connector as ConnectorModel

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
@@ -11,9 +13,9 @@ __all__ = ["ReadOnlyAdmin", "ReadOnlyInline", "report"]
 
 
 def report(
-    modeladmin: admin.ModelAdmin,
+    modeladmin: admin.ModelAdmin[Any],
     request: HttpRequest,
-    ok: list[str],  # type: ignore[type-arg]
+    ok: list[str],
     failed: list[str],
 ) -> None:
     for text in ok:

@@ -116,7 +116,8 @@ class WorkflowVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     @admin.action(permissions=["publish"], description="Publish (validates first)")
     def publish(self, request: HttpRequest, queryset: QuerySet[WorkflowVersion]) -> None:
-        ok, failed = [], []
+        ok: list[str] = []
+        failed: list[str] = []
         for version in queryset.select_related("workflow"):
             try:
                 version_publish(version=version, actor=request.user)
@@ -133,7 +134,8 @@ class WorkflowVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     @admin.action(permissions=["change"], description="New draft from this version")
     def new_draft(self, request: HttpRequest, queryset: QuerySet[WorkflowVersion]) -> None:
-        ok, failed = [], []
+        ok: list[str] = []
+        failed: list[str] = []
         for version in queryset.select_related("workflow"):
             try:
                 draft = draft_from_version(version=version, actor=request.user)
@@ -144,7 +146,8 @@ class WorkflowVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     @admin.action(permissions=["publish"], description="Retire")
     def retire(self, request: HttpRequest, queryset: QuerySet[WorkflowVersion]) -> None:
-        ok, failed = [], []
+        ok: list[str] = []
+        failed: list[str] = []
         for version in queryset.select_related("workflow"):
             try:
                 version_retire(version=version, actor=request.user)
@@ -186,5 +189,5 @@ class BlockAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(Edge)
 class EdgeAdmin(BlockAdmin):
-    list_display = ("version", "source", "outcome", "target")
+    list_display = ("version", "source", "outcome", "target")  # type: ignore[assignment]
     list_filter = ("outcome",)

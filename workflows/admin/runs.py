@@ -55,7 +55,8 @@ class OperatorActions:
 
     @admin.action(permissions=["operate"], description="Retry from the failed step")
     def retry_from_failed_step(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        ok, failed = [], []
+        ok: list[str] = []
+        failed: list[str] = []
         for execution in _executions(queryset):
             try:
                 retry = execution_retry(execution=execution, actor=request.user)
@@ -69,7 +70,8 @@ class OperatorActions:
 
     @admin.action(permissions=["operate"], description="Re-trigger (new run, same input)")
     def retrigger(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        ok, failed = [], []
+        ok: list[str] = []
+        failed: list[str] = []
         runs = {execution.run_id: execution.run for execution in _executions(queryset)}
         for run in runs.values():
             try:
@@ -166,9 +168,9 @@ class ExecutionAdmin(OperatorActions, ReadOnlyAdmin):
 class ReviewQueueAdmin(ExecutionAdmin):
     """Parked executions, the failing step and the reason first."""
 
-    list_display = ("failed_step", "reason", "workflow", "run", "number", "finished_at", "worker")
+    list_display = ("failed_step", "reason", "workflow", "run", "number", "finished_at", "worker")  # type: ignore[assignment]
     list_display_links = ("failed_step",)
-    list_filter = ("run__workflow", "finished_at")
+    list_filter = ("run__workflow", "finished_at")  # type: ignore[assignment]
     date_hierarchy = "finished_at"
     search_fields = ("failure_reason", "failed_block", "run__workflow__slug")
     ordering = ("-finished_at",)

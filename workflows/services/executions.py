@@ -73,7 +73,7 @@ def execution_run(*, execution_id: int, worker: str = "") -> str:
             program = load_program(execution.run.version)
             connectors = get_many({name for name, _ in program_connectors(program)})
         except Exception as exc:  # an unloadable version must park, not roll back the claim
-            program, connectors = None, {"": exc}
+            program, connectors = None, {"": exc}  # type: ignore[dict-item]
     return _Performer(execution, program, connectors).perform()
 
 
@@ -98,11 +98,11 @@ class _Performer:
             with self.stop:
                 state, reason, block = self._walk()
         except WindowExceeded:
-            block = self.walk.cursor if self.walk else ""
+            block = (self.walk.cursor if self.walk else "") or ""
             state, reason = ExecutionState.PARKED, f"execution window exceeded at step {block}"
         except Exception as exc:  # a bug or an unreachable database must still park, not vanish
             logger.exception("execution %s failed unexpectedly", self.execution.pk)
-            block = self.walk.cursor if self.walk else ""
+            block = (self.walk.cursor if self.walk else "") or ""
             state, reason = ExecutionState.PARKED, f"{block}: {type(exc).__name__}: {exc}"
         self._finish(state, reason, block or "")
         return state
@@ -194,9 +194,9 @@ class _Performer:
         execution, run, walk = self.execution, self.run, self.walk
         now = timezone.now()
         run_state = {
-            ExecutionState.SUCCEEDED: RunState.SUCCEEDED,
-            ExecutionState.WAITING: RunState.WAITING,
-        }.get(state, RunState.FAILED)
+            ExecutionState.SUCCEEDED.value: RunState.SUCCEEDED,
+            ExecutionState.WAITING.value: RunState.WAITING,
+        }.get(str(state), RunState.FAILED)
         with transaction.atomic(), audit_batch():
             self.writer.write_final(walk.steps if walk else [], abandoned_reason=reason)
             execution.state, execution.finished_at = state, now

@@ -10,7 +10,8 @@ with a log line, and returns how many it handled.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,7 +26,7 @@ logger = logging.getLogger(__name__)
 BATCH = 100
 
 
-def sweep_overdue(*, now: timezone.datetime | None = None) -> int:
+def sweep_overdue(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=idc_settings.WATCHDOG_GRACE_SECONDS)
     ids = list(
@@ -42,7 +43,7 @@ def sweep_overdue(*, now: timezone.datetime | None = None) -> int:
     return handled
 
 
-def _park_overdue(pk: int, cutoff: timezone.datetime, now: timezone.datetime) -> int:
+def _park_overdue(pk: int, cutoff: datetime, now: datetime) -> int:
     with transaction.atomic():
         execution = (
             Execution.objects.select_for_update(skip_locked=True)
@@ -58,7 +59,7 @@ def _park_overdue(pk: int, cutoff: timezone.datetime, now: timezone.datetime) ->
         )
         block = open_step.block_key if open_step else execution.start_block
         where = f" at step {block}" if block else ""
-        late = int((now - execution.deadline).total_seconds())
+        late = int((now - (execution.deadline or now)).total_seconds())
         reason = f"worker lost{where}: still running {late}s past its deadline"
         Step.objects.filter(execution=execution, state=StepState.STARTED).update(
             state=StepState.FAILED,
@@ -82,7 +83,7 @@ def _park_overdue(pk: int, cutoff: timezone.datetime, now: timezone.datetime) ->
     return 1
 
 
-def sweep_unclaimed(*, now: timezone.datetime | None = None) -> int:
+def sweep_unclaimed(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=idc_settings.REQUEUE_AFTER_SECONDS)
     handled = 0
@@ -96,7 +97,7 @@ def sweep_unclaimed(*, now: timezone.datetime | None = None) -> int:
             execution.enqueued_at = now
             execution.enqueue_count += 1
             execution.save(update_fields=["enqueued_at", "enqueue_count"])
-            transaction.on_commit(lambda pk=execution.pk: queue.enqueue(pk))
+            transaction.on_commit(partial(queue.enqueue, execution.pk))
             handled += 1
         if stale:
             logger.info("watchdog re-enqueued %d unclaimed executions", len(stale))
