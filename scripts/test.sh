@@ -5,6 +5,12 @@ cd "$(dirname "$0")/.."
 bash scripts/services.sh
 
 PY=.venv/bin/python
+echo "== lint: ruff, import contracts (the engine stays plain Python), mypy"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/lint-imports
+.venv/bin/mypy .
+
 export DATABASE_URL="${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
 echo "== suite on PostgreSQL"
 $PY -m pytest "$@"
