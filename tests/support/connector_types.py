@@ -1,6 +1,7 @@
 """A connector type for tests: appends every call to a journal file so another process can see it.
 
 Config: `journal` (file path), `sleep` (seconds before answering; to overrun the window),
+`db_sleep` (seconds spent inside a PostgreSQL query),
 `fail` ("permanent" or "retryable"; an operator "fixes" it by editing the config).
 """
 
@@ -10,6 +11,8 @@ import json
 import time
 from pathlib import Path
 from typing import Any
+
+from django.db import connection
 
 from connectors.base import OPERATIONS, CallOptions, Connector, Outcome, Result
 
@@ -23,6 +26,9 @@ class JournalConnector(Connector):
     def _do(self, operation: str, options: CallOptions, **args: Any) -> Result:
         if self.config.get("sleep"):
             time.sleep(float(self.config["sleep"]))
+        if self.config.get("db_sleep"):  # hang inside a query, as a connector on a DB might
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_sleep(%s)", [float(self.config["db_sleep"])])
         if self.config.get("fail"):
             retryable = self.config["fail"] == "retryable"
             outcome = Outcome.RETRYABLE if retryable else Outcome.PERMANENT

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
+from idconfluence.conf import idc_settings
 from tests.support.connector_types import journal_lines
 from tests.support.documents import four_step
 from tests.support.factories import journal_connector, published
@@ -123,3 +126,21 @@ def test_steps_never_hold_secrets(tmp_path: Path) -> None:
     for step in Step.objects.all():
         assert "hunter2-secret" not in str(step.input) + str(step.output)
         assert "tok-SECRET" not in str(step.input) + str(step.output) + step.error
+
+
+@pytest.mark.postgres
+def test_a_stop_inside_a_database_query_still_parks_the_execution_at_once(tmp_path: Path) -> None:
+    journal_connector(tmp_path, db_sleep=30)
+    version = published(four_step())
+    run = run_start(workflow=version.workflow, input={"type": "HIRE", "user": "jo"})
+    started = time.monotonic()
+    execution = perform(run)
+    assert time.monotonic() - started < idc_settings.EXECUTION_WINDOW_SECONDS + 2
+    assert execution.state == "parked"
+    assert execution.failure_reason == "execution window exceeded at step add_staff"
+    with connection.cursor() as cursor:  # the abandoned query was cancelled, not left running
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+            "AND query LIKE 'SELECT pg_sleep%%' AND pid <> pg_backend_pid()"
+        )
+        assert cursor.fetchone()[0] == 0

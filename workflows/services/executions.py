@@ -8,6 +8,7 @@ the execution is parked naming the block it was in.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -15,7 +16,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from audit.services import batch as audit_batch
@@ -104,7 +105,18 @@ class _Performer:
             logger.exception("execution %s failed unexpectedly", self.execution.pk)
             block = (self.walk.cursor if self.walk else "") or ""
             state, reason = ExecutionState.PARKED, f"{block}: {type(exc).__name__}: {exc}"
-        self._finish(state, reason, block or "")
+        try:
+            self._finish(state, reason, block or "")
+        except DatabaseError:
+            # The stop may have landed inside a connector's own query and left the connection
+            # mid-protocol: reconnect once, so the execution is parked now, not by the watchdog.
+            logger.warning("execution %s: reconnecting to record its end", self.execution.pk)
+            raw = connection.connection
+            if raw is not None and hasattr(raw, "cancel_safe"):  # psycopg 3: stop the orphan
+                with contextlib.suppress(Exception):
+                    raw.cancel_safe(timeout=1)
+            connection.close()
+            self._finish(state, reason, block or "")
         return state
 
     def _walk(self) -> tuple[str, str, str]:
