@@ -11,12 +11,12 @@ import redis
 from django_q.brokers.redis_broker import Redis
 from django_q.conf import Conf
 
-from workflows import queue
-from workflows.services.runs import run_start
 from tests.support.cluster import Process, start_cluster, wait_until
 from tests.support.connector_types import journal_lines
 from tests.support.documents import four_step
 from tests.support.factories import journal_connector, published
+from workflows import queue
+from workflows.services.runs import run_start
 
 pytestmark = [pytest.mark.postgres, pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
 REDIS_URL = "redis://127.0.0.1:6379/5"

@@ -8,6 +8,6 @@ from workflows.engine.blocks.action import ACTION_OPERATIONS
 
 
 def test_every_action_operation_is_a_connector_operation_with_the_same_arguments() -> None:
-    assert ACTION_OPERATIONS == {
+    assert {
         name: args for name, args in OPERATIONS.items() if name not in READ_ONLY_OPERATIONS
-    }
+    } == ACTION_OPERATIONS
