@@ -14,9 +14,10 @@ import time_machine
 from django.test import Client
 
 from audit.models import AuditEvent
-from tests.triggers.conftest import WORKDAY_HIRES, Sender, sample, webhook_sender
-from workflows.models import Run, Workflow
-from workflows.models_triggers import WebhookDelivery
+from tests.support.factories import published
+from tests.triggers.conftest import WORKDAY_HIRES, Sender, sample, triggered, webhook_sender
+from workflows.models import Run, Workflow, WorkflowVersion
+from workflows.models_triggers import WebhookDelivery, WebhookEndpoint
 from workflows.services.triggers import endpoint_rotate_secret
 
 pytestmark = pytest.mark.django_db
@@ -183,3 +184,31 @@ def test_refused_bodies_are_never_stored_but_their_size_is(sender: Sender) -> No
 def test_mapping_a_workday_hire_with_the_library_defaults(client: Client) -> None:
     sender = webhook_sender(client, slug="hires", **WORKDAY_HIRES, sample=sample("workday-hire"))
     assert sender.post(sample("workday-hire")).status_code == 202
+
+
+def test_the_address_serves_the_newest_published_version_and_only_while_one_is(
+    client: Client,
+) -> None:
+    sender = webhook_sender(client, slug="plain")
+    first = Run.objects.get(pk=sender.post({"n": 1}, msg_id="msg_v1").json()["run"])
+    second = published(triggered("plain", "webhook", mapping={"m": "=payload.n"}))
+    response = sender.post({"n": 2}, msg_id="msg_v2")
+    assert response.status_code == 202, response.json()
+    run = Run.objects.get(pk=response.json()["run"])
+    assert (first.version.number, run.version, run.input) == (1, second, {"m": 2})
+
+    WorkflowVersion.objects.filter(workflow=second.workflow).update(state="retired")
+    response = sender.post({"n": 3}, msg_id="msg_none")
+    assert (response.status_code, response.json()["error"]) == (
+        409,
+        "the workflow has no published version",
+    )
+    WebhookEndpoint.objects.filter(pk=sender.endpoint.pk).update(active=False)
+    response = sender.post({"n": 4}, msg_id="msg_inactive")
+    assert response.status_code == 404
+    assert list(WebhookDelivery.objects.values_list("status_code", "endpoint")) == [
+        (404, None),
+        (409, sender.endpoint.pk),
+        (202, sender.endpoint.pk),
+        (202, sender.endpoint.pk),
+    ]
