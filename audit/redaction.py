@@ -6,33 +6,14 @@ An append-only log cannot be cleaned later, so a secret must never reach it.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
-REDACTED = "[redacted]"
-SECRET_KEY = re.compile(
-    r"pass(word|wd|phrase)?|pwd|secret|token|authori[sz]ation|api[-_]?key|private[-_]?key|"
-    r"credential|cookie|signature|session[-_]?id",
-    re.IGNORECASE,
-)
-SECRET_VALUE = re.compile(r"^\s*(bearer|basic|token)\s+\S+", re.IGNORECASE)
+from idconfluence.redaction import REDACTED, redact
 
-
-def redact(value: Any) -> Any:
-    """A copy of `value` with secret-looking keys and credential-looking strings replaced."""
-    if isinstance(value, Mapping):
-        return {
-            str(k): REDACTED if SECRET_KEY.search(str(k)) else redact(v) for k, v in value.items()
-        }
-    if isinstance(value, list | tuple | set | frozenset):
-        return [redact(v) for v in value]
-    if isinstance(value, str):
-        # PostgreSQL's jsonb refuses NUL characters.
-        return REDACTED if SECRET_VALUE.match(value) else value.replace("\x00", "")
-    return value
+__all__ = ["REDACTED", "changes", "json_ready", "redact"]
 
 
 class _Encoder(DjangoJSONEncoder):

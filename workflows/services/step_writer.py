@@ -12,9 +12,9 @@ from typing import Any
 
 from django.utils import timezone
 
+from idconfluence.redaction import redact
 from workflows.engine.runner import StepRecord
 from workflows.models import Execution, Step
-from workflows.redaction import redact
 from workflows.status import StepState
 
 _STATE = {

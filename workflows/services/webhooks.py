@@ -24,12 +24,12 @@ from django.utils import timezone
 
 from audit.services import batch as audit_batch
 from audit.services import record
+from idconfluence.redaction import redact
 from workflows.engine.blocks.trigger import WebhookTrigger
 from workflows.engine.errors import ExpressionError
 from workflows.models import Workflow, WorkflowVersion
 from workflows.models_triggers import DeliveryOutcome, WebhookDelivery, WebhookEndpoint
 from workflows.programs import load_program
-from workflows.redaction import MASK, redact
 from workflows.services.runs import NotRunnable, run_start
 from workflows.services.triggers import endpoint_secrets
 from workflows.status import TriggerKind, VersionState
@@ -39,6 +39,8 @@ from workflows.triggers.body import BodyTooLarge
 logger = logging.getLogger(__name__)
 JSON_TYPES = ("application/json",)
 SIGNED_HEADERS = {"webhook-signature", "proxy-authorization"}
+
+MASK = "********"  # how a hidden header reads in the delivery log
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class _Delivery:
             outcome=outcome,
             status_code=status,
             event_key=self.event_key,
-            headers=redact(headers),
+            headers=redact(headers, MASK),
             body_size=self.body_size,
             remote_addr=self.remote_addr,
             **fields,
