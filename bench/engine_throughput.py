@@ -18,34 +18,15 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench import common
+
 ROOT = Path(__file__).resolve().parents[1]
 DB = "idc_bench_engine"
-PG = "postgresql://postgres@127.0.0.1:5432"
-
-
-def psql(sql: str, db: str = "postgres") -> str:
-    return subprocess.run(
-        ["psql", f"{PG}/{db}", "-Atc", sql], check=True, capture_output=True, text=True
-    ).stdout.strip()
 
 
 def environment(broker: str) -> dict[str, str]:
-    from cryptography.fernet import Fernet
-
-    env = {
-        "DATABASE_URL": f"{PG}/{DB}",
-        "DJANGO_SETTINGS_MODULE": "idconfluence.settings",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "bench-" + "x" * 60,
-        "DJANGO_ALLOWED_HOSTS": "localhost",
-        "IDC_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "IDC_Q_WORKERS": "2",
-        "IDC_LOG_LEVEL": "WARNING",
-        "IDC_Q_LOG_LEVEL": "INFO",
-    }
-    if broker == "redis":
-        env["REDIS_URL"] = "redis://127.0.0.1:6379/7"
-    return env
+    return common.environment(DB, broker, IDC_Q_WORKERS="2", IDC_Q_LOG_LEVEL="INFO")
 
 
 class Cluster:
@@ -74,7 +55,7 @@ class Cluster:
 def commits() -> int:
     time.sleep(1.5)  # other backends flush their statistics within a second of going idle
     sql = f"SELECT xact_commit FROM pg_stat_database WHERE datname = '{DB}'"  # noqa: S608 - constant
-    return int(psql(sql))
+    return int(common.psql(sql))
 
 
 def drain(remaining: callable, total: int, env: dict[str, str], log: Path) -> tuple[float, int]:  # type: ignore[valid-type]
@@ -162,8 +143,7 @@ def main() -> None:
     args = parser.parse_args()
     tmp = ROOT / "bench" / "out"
     tmp.mkdir(exist_ok=True)
-    psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-    psql(f"CREATE DATABASE {DB}")
+    common.fresh_database(DB)
     env = environment(args.broker)
     os.environ.update(env)
     if args.broker == "redis":

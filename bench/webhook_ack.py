@@ -33,36 +33,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench import common
+
 ROOT = Path(__file__).resolve().parents[1]
 DB = "idc_bench_webhook"
-PG = "postgresql://postgres@127.0.0.1:5432"
 HOST = "127.0.0.1"
-REDIS_DB = "7"
+REDIS_DB = common.REDIS_URL.rsplit("/", 1)[1]
 
 
-def psql(sql: str, db: str = "postgres") -> str:
-    return subprocess.run(
-        ["psql", f"{PG}/{db}", "-Atc", sql], check=True, capture_output=True, text=True
-    ).stdout.strip()
+psql = common.psql
 
 
 def environment(broker: str) -> dict[str, str]:
-    from cryptography.fernet import Fernet
-
-    env = {
-        "DATABASE_URL": f"{PG}/{DB}",
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "bench-" + "x" * 60,
-        "DJANGO_ALLOWED_HOSTS": HOST,
-        "DJANGO_SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback
-        "IDC_DOTENV": "",  # no developer .env
-        "IDC_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "IDC_LOG_LEVEL": "WARNING",
-    }
-    if broker == "redis":
-        env["REDIS_URL"] = f"redis://{HOST}:6379/{REDIS_DB}"
-    return env
+    return common.environment(
+        DB,
+        broker,
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        DJANGO_SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback
+    )
 
 
 def webhook_workflow() -> tuple[str, str]:
@@ -302,8 +291,7 @@ def main() -> None:
     args = parser.parse_args()
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
-    psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-    psql(f"CREATE DATABASE {DB}")
+    common.fresh_database(DB)
     env = environment(args.broker)
     os.environ.update(env)
     if args.broker == "redis":
