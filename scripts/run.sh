@@ -20,7 +20,7 @@ unset DATABASE_URL REDIS_URL
 export DJANGO_SETTINGS_MODULE=idconfluence.settings
 
 $PY manage.py migrate --noinput
-$PY manage.py load_demo
+$PY manage.py load_demo --url "http://127.0.0.1:${PORT:-8000}/admin/"
 
 pids=()
 cleanup() {

@@ -26,6 +26,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--username", default="admin")
         parser.add_argument("--no-run", action="store_true", help="do not start a demo run")
+        parser.add_argument("--url", default="http://127.0.0.1:8000/admin/", help="admin address")
 
     def handle(self, *args: Any, **options: Any) -> None:
         password = os.environ.get("IDC_DEMO_ADMIN_PASSWORD", "")
@@ -47,7 +48,7 @@ class Command(BaseCommand):
                 run = run_start(workflow=workflow, input=sample, actor=user)
                 self.stdout.write(f"demo run {run.pk} of {workflow.slug} queued")
         self.stdout.write(
-            f"admin login: http://127.0.0.1:8000/admin/  user {options['username']!r}"
+            f"admin login: {options['url']}  user {options['username']!r}"
             + (f"  password {password!r}" if password else "")
         )
 
