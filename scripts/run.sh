@@ -22,19 +22,21 @@ export DJANGO_SETTINGS_MODULE=idconfluence.settings
 $PY manage.py migrate --noinput
 $PY manage.py load_demo --url "http://127.0.0.1:${PORT:-8000}/admin/"
 
+# Each service runs in its own process group, so stopping it reaches the cluster's workers too:
+# one SIGTERM, then SIGKILL after a grace period (a second SIGTERM can wedge django-q2).
 pids=()
 cleanup() {
   trap - INT TERM EXIT
   echo "stopping"
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
   sleep 3
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
-trap cleanup INT TERM EXIT
+trap cleanup INT TERM EXIT HUP
 
-$PY manage.py qcluster & pids+=($!)
-$PY manage.py watchdog & pids+=($!)
-$PY manage.py runserver --noreload 127.0.0.1:${PORT:-8000} & pids+=($!)
+setsid $PY manage.py qcluster & pids+=($!)
+setsid $PY manage.py watchdog & pids+=($!)
+setsid $PY manage.py runserver --noreload "127.0.0.1:${PORT:-8000}" & pids+=($!)
 echo "serving http://127.0.0.1:${PORT:-8000}/admin/ (Ctrl-C stops web, cluster and watchdog)"
 wait -n
