@@ -7,9 +7,12 @@ the engine never needs to know which protocol sits behind a block.
 from __future__ import annotations
 
 import enum
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+logger = logging.getLogger(__name__)
 
 # The identity operations a block may ask for, and the arguments each one takes.
 OPERATIONS: dict[str, tuple[str, ...]] = {
@@ -103,11 +106,20 @@ class Connector:
         return operation in self.operations
 
     def call(self, operation: str, args: dict[str, Any], *, timeout: float) -> Result:
-        return self._dispatch(operation, args, CallOptions(timeout=timeout))
+        return self._guarded(operation, args, CallOptions(timeout=timeout))
 
     def plan(self, operation: str, args: dict[str, Any], *, timeout: float) -> Result:
         """Dry run: what the call would change, read from the target where the type can."""
-        return self._dispatch(operation, args, CallOptions(timeout=timeout, dry_run=True))
+        return self._guarded(operation, args, CallOptions(timeout=timeout, dry_run=True))
+
+    def _guarded(self, operation: str, args: dict[str, Any], options: CallOptions) -> Result:
+        """A bug or an untranslated library error becomes a failed, redacted result."""
+        try:
+            return self._dispatch(operation, args, options)
+        except Exception as exc:
+            message = self.redact(f"unexpected {type(exc).__name__}: {exc}")
+            logger.warning("connector %s: %s failed: %s", self.name, operation, message)
+            return Result(Outcome.PERMANENT, message)
 
     def test_connection(self, *, timeout: float) -> Result:
         """Check reachability and credentials; types override this."""

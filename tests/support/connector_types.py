@@ -29,6 +29,8 @@ class JournalConnector(Connector):
         if self.config.get("db_sleep"):  # hang inside a query, as a connector on a DB might
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_sleep(%s)", [float(self.config["db_sleep"])])
+        if self.config.get("crash"):  # a bug in connector code, its message naming the token
+            raise RuntimeError(f"boom with {self.secrets.get('token')}")
         if self.config.get("fail"):
             retryable = self.config["fail"] == "retryable"
             outcome = Outcome.RETRYABLE if retryable else Outcome.PERMANENT

@@ -68,3 +68,18 @@ def test_an_exported_workflow_document_names_connectors_never_their_secrets(
     text = documents.dumps(documents.version_document(version))
     assert '"connector": "journal"' in text
     assert SECRET not in text
+
+
+def test_an_unexpected_connector_error_fails_the_step_redacted(tmp_path: Path) -> None:
+    journal_connector(tmp_path, crash=True)
+    version = published(four_step())
+    run = run_start(workflow=version.workflow, input={"type": "HIRE", "user": "jo"})
+    execution = run.executions.get()
+    execution_run(execution_id=execution.pk)
+    execution.refresh_from_db()
+    assert execution.state == "parked"
+    assert execution.failure_reason == (
+        "step add_staff failed: unexpected RuntimeError: boom with ***"
+    )
+    step = execution.steps.get(block_key="add_staff")
+    assert step.state == "failed" and SECRET not in str(step.output) + step.error
