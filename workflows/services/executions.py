@@ -35,7 +35,6 @@ from workflows.services.step_writer import StepWriter
 from workflows.status import ExecutionState, RunState
 
 logger = logging.getLogger(__name__)
-WORKER = f"{socket.gethostname()}:{os.getpid()}"
 
 
 def execution_claim(*, execution_id: int, worker: str = "") -> Execution | None:
