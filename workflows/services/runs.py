@@ -72,12 +72,11 @@ def run_start(
             retriggered_from=retriggered_from,
         )
         execution = _new_execution(run, first=True)
-        record(
-            action="run.started",
+        _record(
+            run,
+            "run.started",
             actor=actor,
             target=run,
-            workflow_id=workflow.pk,
-            run_id=run.pk,
             execution_id=execution.pk,
             details={
                 "trigger": trigger_kind,
@@ -116,12 +115,11 @@ def execution_retry(*, execution: Execution, actor: Any) -> Execution:
         retry = _new_execution(run, start_block=execution.failed_block, retry_of=execution)
         Run.objects.filter(pk=run.pk).update(state=RunState.RUNNING, finished_at=None)
         _resolve_parked(run, actor, f"retried as execution {retry.pk}")
-        record(
-            action="execution.retried",
+        _record(
+            run,
+            "execution.retried",
             actor=actor,
             target=execution,
-            workflow_id=run.workflow_id,
-            run_id=run.pk,
             execution_id=retry.pk,
             details={"from_block": execution.failed_block, "new_execution": retry.pk},
         )
@@ -152,28 +150,52 @@ def run_resume(
         )
         Execution.objects.filter(pk=waiting.pk).update(state=ExecutionState.RESOLVED)
         Run.objects.filter(pk=run.pk).update(state=RunState.RUNNING)
-        record(
-            action="run.resumed",
+        _record(
+            run,
+            "run.resumed",
             actor=actor,
             actor_label=actor_label,
             target=run,
-            workflow_id=run.workflow_id,
-            run_id=run.pk,
             execution_id=execution.pk,
             details={"block": block_key, "outcome": outcome},
         )
     return execution
 
 
+def _record(
+    run: Run,
+    action: str,
+    *,
+    actor: Any,
+    target: Any,
+    execution_id: int,
+    details: dict[str, Any],
+    actor_label: str = "",
+) -> None:
+    """An audit event tied to `run` and one of its executions, in the caller's transaction."""
+    record(
+        action=action,
+        actor=actor,
+        actor_label=actor_label,
+        target=target,
+        workflow_id=run.workflow_id,
+        run_id=run.pk,
+        execution_id=execution_id,
+        details=details,
+    )
+
+
 def _resolve_parked(run: Run, actor: Any, note: str) -> None:
-    for parked in run.executions.filter(state=ExecutionState.PARKED):
-        Execution.objects.filter(pk=parked.pk).update(state=ExecutionState.RESOLVED)
-        record(
-            action="execution.resolved",
+    parked_list = list(run.executions.filter(state=ExecutionState.PARKED))
+    Execution.objects.filter(pk__in=[p.pk for p in parked_list]).update(
+        state=ExecutionState.RESOLVED
+    )
+    for parked in parked_list:
+        _record(
+            run,
+            "execution.resolved",
             actor=actor,
             target=parked,
-            workflow_id=run.workflow_id,
-            run_id=run.pk,
             execution_id=parked.pk,
             details={"note": note},
         )

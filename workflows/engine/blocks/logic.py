@@ -9,11 +9,19 @@ from workflows.engine.blocks.base import BlockType, evaluate_field
 from workflows.engine.errors import ExpressionError
 
 
-class Condition(BlockType):
+class _Branch(BlockType):
+    """A logic block that picks the next block: every outcome it can give must be wired."""
+
     kind = "logic"
+    expression_fields = ("expression",)
+
+    def optional_outcomes(self, config: Mapping[str, Any]) -> tuple[str, ...]:
+        return ()
+
+
+class Condition(_Branch):
     name = "condition"
     label = "If / else"
-    expression_fields = ("expression",)
     schema = {
         "type": "object",
         "properties": {"expression": {"type": "string", "minLength": 1}},
@@ -24,9 +32,6 @@ class Condition(BlockType):
     def required_outcomes(self, config: Mapping[str, Any]) -> tuple[str, ...]:
         return ("true", "false")
 
-    def optional_outcomes(self, config: Mapping[str, Any]) -> tuple[str, ...]:
-        return ()
-
     def evaluate(
         self, compiled: Mapping[str, Any], variables: Mapping[str, Any]
     ) -> tuple[str, Any]:
@@ -36,11 +41,9 @@ class Condition(BlockType):
         return ("true" if value else "false"), {"result": value}
 
 
-class Switch(BlockType):
-    kind = "logic"
+class Switch(_Branch):
     name = "switch"
     label = "Switch"
-    expression_fields = ("expression",)
     schema = {
         "type": "object",
         "properties": {
@@ -58,9 +61,6 @@ class Switch(BlockType):
 
     def required_outcomes(self, config: Mapping[str, Any]) -> tuple[str, ...]:
         return (*config.get("cases", []), "default")
-
-    def optional_outcomes(self, config: Mapping[str, Any]) -> tuple[str, ...]:
-        return ()
 
     def evaluate(
         self, compiled: Mapping[str, Any], variables: Mapping[str, Any]
