@@ -35,6 +35,10 @@ class Outcome(enum.StrEnum):
     RETRYABLE = "failed_retryable"
     PERMANENT = "failed_permanent"
     WOULD_CHANGE = "would_change"  # dry run only
+    # The request may have reached the target and been applied (a timeout after it was sent, a
+    # 5xx answer to a write, a worker lost during the call): never a clean failure. A retry
+    # reconciles, reading the target before applying again.
+    UNKNOWN = "unknown"
 
     @property
     def ok(self) -> bool:
@@ -66,19 +70,35 @@ class Result:
 
 
 class ConnectorError(Exception):
-    """A call could not be made at all; `retryable` says whether trying later may help."""
+    """A call failed; `retryable` says whether trying later may help, `unknown` that the change
+    may have been applied all the same (the request left, no clear answer came back)."""
 
-    def __init__(self, message: str, *, retryable: bool = False) -> None:
+    def __init__(self, message: str, *, retryable: bool = False, unknown: bool = False) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.unknown = unknown
+
+    @property
+    def outcome(self) -> Outcome:
+        if self.unknown:
+            return Outcome.UNKNOWN
+        return Outcome.RETRYABLE if self.retryable else Outcome.PERMANENT
 
 
 @dataclass(frozen=True)
 class CallOptions:
-    """How long a call may take (the time left in the execution window) and whether to write."""
+    """How long a call may take (the time left in the execution window) and whether to write.
+
+    `idempotency_key` is stable across retries of the same block in the same run: types send
+    it where the target supports one (an `Idempotency-Key` header, a message id) so a repeat is
+    recognised. `reconcile` is set when an earlier attempt's outcome is unknown: read the
+    target's state before applying, and say in the result that it was reconciled.
+    """
 
     timeout: float
     dry_run: bool = False
+    idempotency_key: str = ""
+    reconcile: bool = False
 
 
 class Connector:
@@ -105,8 +125,17 @@ class Connector:
     def supports(self, operation: str) -> bool:
         return operation in self.operations
 
-    def call(self, operation: str, args: dict[str, Any], *, timeout: float) -> Result:
-        return self._guarded(operation, args, CallOptions(timeout=timeout))
+    def call(
+        self,
+        operation: str,
+        args: dict[str, Any],
+        *,
+        timeout: float,
+        idempotency_key: str = "",
+        reconcile: bool = False,
+    ) -> Result:
+        options = CallOptions(timeout=timeout, idempotency_key=idempotency_key, reconcile=reconcile)
+        return self._guarded(operation, args, options)
 
     def plan(self, operation: str, args: dict[str, Any], *, timeout: float) -> Result:
         """Dry run: what the call would change, read from the target where the type can."""
@@ -146,8 +175,7 @@ class Connector:
         try:
             result: Result = method(options=options, **args)
         except ConnectorError as exc:
-            outcome = Outcome.RETRYABLE if exc.retryable else Outcome.PERMANENT
-            result = Result(outcome, str(exc))
+            result = Result(exc.outcome, str(exc))
         duration_ms = int((time.monotonic() - started) * 1000)
         return Result(
             result.outcome,

@@ -142,14 +142,12 @@ class BudgetedConnector(Connector):
             try:
                 result = fn()
             except ConnectorError as exc:
-                result = Result(Outcome.RETRYABLE if exc.retryable else Outcome.PERMANENT, str(exc))
+                result = Result(exc.outcome, str(exc))
             except Exception as exc:
                 error = self.translate(exc)
                 if error is None:
                     raise
-                result = Result(
-                    Outcome.RETRYABLE if error.retryable else Outcome.PERMANENT, str(error)
-                )
+                result = Result(error.outcome, str(error))
         result = replace(
             result,
             message=self.redact(result.message),

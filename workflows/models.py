@@ -180,6 +180,15 @@ class Execution(models.Model):
     deadline = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     worker = models.CharField(max_length=100, blank=True)
+    lease = models.PositiveIntegerField(
+        default=0, help_text="Bumped by every claim; a worker's writes must still match it."
+    )
+    checkpoint = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What a retry needs after a worker loss: the block in progress and the "
+        "context the earlier blocks produced, durable before each external call.",
+    )
     failed_block = models.CharField(max_length=64, blank=True)
     waiting_block = models.CharField(max_length=64, blank=True)
     failure_reason = models.TextField(blank=True)

@@ -70,7 +70,7 @@ def test_retry_needs_the_operate_permission_and_is_audited(tmp_path: Path) -> No
         "queued",
         execution.pk,
     )
-    event = AuditEvent.objects.get(action="execution.retried")
+    event = AuditEvent.objects.get(action="run.retried")
     assert event.actor.username == "operator"
 
 

@@ -11,7 +11,13 @@ from django.utils.html import format_html
 
 from workflows.admin.common import ReadOnlyAdmin, ReadOnlyInline, report
 from workflows.models import Execution, ParkedExecution, Run, Step
-from workflows.services.runs import NotRetryable, execution_retry, run_retrigger
+from workflows.services.runs import (
+    NotRetryable,
+    execution_resolve,
+    execution_retry,
+    run_cancel,
+    run_retrigger,
+)
 from workflows.status import ExecutionState
 
 STEP_FIELDS = (
@@ -72,16 +78,45 @@ class OperatorActions:
     def retrigger(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         ok: list[str] = []
         failed: list[str] = []
-        runs = {execution.run_id: execution.run for execution in _executions(queryset)}
-        for run in runs.values():
+        for run in _runs(queryset):
             try:
                 new_run = run_retrigger(run=run, actor=request.user)
                 ok.append(
                     f"Run {run.pk}: re-triggered as run {new_run.pk} on v{new_run.version.number}."
                 )
-            except Exception as exc:  # NotRunnable and friends: say why, keep going
+            except Exception as exc:  # NotRetryable, NotRunnable: say why, keep going
                 failed.append(f"Run {run.pk}: {exc}")
         report(self, request, ok, failed)  # type: ignore[arg-type]
+
+    @admin.action(permissions=["operate"], description="Mark as handled (no retry)")
+    def mark_handled(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        ok: list[str] = []
+        failed: list[str] = []
+        for execution in _executions(queryset):
+            try:
+                execution_resolve(execution=execution, actor=request.user)
+                ok.append(f"Execution {execution.pk}: marked as handled.")
+            except NotRetryable as exc:
+                failed.append(f"Execution {execution.pk}: {exc}")
+        report(self, request, ok, failed)  # type: ignore[arg-type]
+
+    @admin.action(permissions=["operate"], description="Cancel the run")
+    def cancel_run(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        ok: list[str] = []
+        failed: list[str] = []
+        for run in _runs(queryset):
+            try:
+                run_cancel(run=run, actor=request.user)
+                ok.append(f"Run {run.pk}: cancelled.")
+            except NotRetryable as exc:
+                failed.append(f"Run {run.pk}: {exc}")
+        report(self, request, ok, failed)  # type: ignore[arg-type]
+
+
+def _runs(queryset: QuerySet[Any]) -> list[Run]:
+    if queryset.model is Run:
+        return list(queryset.select_related("workflow"))
+    return list({e.run_id: e.run for e in queryset.select_related("run", "run__workflow")}.values())
 
 
 def _executions(queryset: QuerySet[Any]) -> list[Execution]:
@@ -121,7 +156,7 @@ class RunAdmin(OperatorActions, ReadOnlyAdmin):
         "finished_at",
     )
     inlines = [ExecutionInline]
-    actions = ["retrigger"]
+    actions = ["retrigger", "cancel_run"]
     show_full_result_count = False
 
 
@@ -155,12 +190,14 @@ class ExecutionAdmin(OperatorActions, ReadOnlyAdmin):
         "deadline",
         "finished_at",
         "worker",
+        "lease",
         "failed_block",
         "waiting_block",
         "failure_reason",
+        "checkpoint",
     )
     inlines = [StepInline]
-    actions = ["retry_from_failed_step", "retrigger"]
+    actions = ["retry_from_failed_step", "retrigger", "mark_handled", "cancel_run"]
     show_full_result_count = False
 
 

@@ -19,6 +19,10 @@ from types import FrameType
 
 from workflows.engine.errors import WindowExceeded
 
+# Once fired, the stop fires again this often until it is left: code that swallowed it once
+# (a connector catching BaseException in a loop) is interrupted again.
+REFIRE_SECONDS = 0.25
+
 
 @dataclass(frozen=True)
 class Deadline:
@@ -60,7 +64,7 @@ class HardStop:
 
     def _on_alarm(self, signum: int, frame: FrameType | None) -> None:
         self._fired = True
-        if self._shield_depth:
+        if self._shield_depth or not self.armed:
             self._pending = True
             return
         raise WindowExceeded("execution window exceeded")
@@ -69,7 +73,7 @@ class HardStop:
         if threading.current_thread() is not threading.main_thread():
             return self  # signals only reach the main thread; callers fall back to timeouts
         self._previous_handler = signal.signal(signal.SIGALRM, self._on_alarm)
-        self._previous_timer, _ = signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        self._previous_timer, _ = signal.setitimer(signal.ITIMER_REAL, self.seconds, REFIRE_SECONDS)
         self._entered_at = time.monotonic()
         self.armed = True
         return self
@@ -77,9 +81,14 @@ class HardStop:
     def __exit__(self, *exc: object) -> None:
         if not self.armed:
             return
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        while True:  # a re-fire landing here, before the timer is off, must not escape
+            try:
+                self.armed = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                break
+            except WindowExceeded:
+                continue
         signal.signal(signal.SIGALRM, self._previous_handler)  # type: ignore[arg-type]
-        self.armed = False
         if self._previous_timer:
             left = self._previous_timer - (time.monotonic() - self._entered_at)
             signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))

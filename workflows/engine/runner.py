@@ -18,14 +18,18 @@ from workflows.engine.graph import Block
 from workflows.engine.program import Program
 
 Clock = Callable[[], dt.datetime]
+Check = Callable[[str], None]
 OK_OUTCOMES = frozenset({"changed", "already", "would_change"})
+# The call may have been applied: never a clean failure, so never the `error` edge; the run
+# parks and a retry reconciles with the target first.
+UNKNOWN_OUTCOME = "unknown"
 
 
 @dataclass(frozen=True)
 class StepRecord:
     seq: int
     block: Block
-    state: str  # succeeded | failed | waiting
+    state: str  # succeeded | failed | waiting | unknown
     outcome: str
     input: Any
     output: Any
@@ -99,8 +103,12 @@ def begin(
     return walk
 
 
-def advance(program: Program, walk: Walk, *, clock: Clock) -> Command:
-    """Walk pure blocks until the run ends, fails, or needs the outside world."""
+def advance(program: Program, walk: Walk, *, clock: Clock, check: Check | None = None) -> Command:
+    """Walk pure blocks until the run ends, fails, or needs the outside world.
+
+    `check(block_key)` runs after every block: the caller's deadline check, so even a block
+    that swallowed a stop cannot carry the walk past the window.
+    """
     while walk.cursor is not None:
         block = program.block(walk.cursor)
         block_type = program.types[block.key]
@@ -116,6 +124,8 @@ def advance(program: Program, walk: Walk, *, clock: Clock) -> Command:
             outcome, output = block_type.evaluate(config, walk.variables(started))
         except EngineError as exc:
             return _fail(walk, block, {}, str(exc), started, clock())
+        if check is not None:
+            check(block.key)
         _record(walk, block, "succeeded", outcome, {}, output, "", started, clock())
         walk.context[block.key] = output
         walk.cursor = program.graph.next_key(block.key, outcome)
@@ -142,6 +152,10 @@ def complete_call(
         walk.cursor = program.graph.next_key(block.key, "next")
         return None
     reason = str(result.get("message") or result.get("outcome") or "connector call failed")
+    if result.get("outcome") == UNKNOWN_OUTCOME:
+        reason = f"outcome unknown, the change may have been applied: {reason}"
+        _record(walk, block, "unknown", "", step_input, output, reason, started_at, clock())
+        return Failed(block.key, reason)
     error_target = program.graph.next_key(block.key, "error")
     if error_target is None:
         return _fail(walk, block, step_input, reason, started_at, clock(), output)

@@ -1,5 +1,11 @@
 """Starting runs and their further executions: run now, re-trigger, retry from the failed step,
-resume after a decision. Each stores its rows in one transaction and enqueues on commit."""
+resume after a decision, close and cancel. Each stores its rows in one transaction, writes one
+audit event per state change, and enqueues on commit.
+
+Operator actions are state machines over rows locked in one order everywhere: the execution
+first, then its run, then (through `audit.record`) the audit head. A second click, a concurrent
+operator or a stale page finds the state already moved and gets a refusal that says why.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ from django.utils import timezone
 from audit.services import record
 from workflows import queue
 from workflows.models import Execution, Run, Workflow, WorkflowVersion
-from workflows.status import ExecutionState, RunState, TriggerKind
+from workflows.status import LIVE_EXECUTION_STATES, ExecutionState, RunState, TriggerKind
 
 
 class NotRunnable(Exception):
@@ -19,11 +25,11 @@ class NotRunnable(Exception):
 
 
 class NotRetryable(Exception):
-    """The execution or run is not in a state that allows this operation."""
+    """The execution or run is not in a state that allows this operation (the message says why)."""
 
 
 def _enqueue_on_commit(execution: Execution) -> None:
-    transaction.on_commit(lambda: queue.enqueue(execution.pk))
+    transaction.on_commit(lambda: queue.enqueue_or_leave_to_watchdog(execution.pk))
 
 
 def _new_execution(run: Run, *, first: bool = False, **fields: Any) -> Execution:
@@ -89,8 +95,22 @@ def run_start(
 
 
 def run_retrigger(*, run: Run, actor: Any) -> Run:
-    """A new run with the same input on the workflow's current published version."""
+    """A new run with the same input on the workflow's current published version.
+
+    Only for a run that ended failed or cancelled and was not re-triggered yet; its parked
+    execution (if any) is closed in the same transaction."""
     with transaction.atomic():
+        parked = list(
+            Execution.objects.select_for_update(of=("self",))
+            .filter(run_id=run.pk, state=ExecutionState.PARKED)
+            .order_by("pk")
+        )
+        run = Run.objects.select_for_update(of=("self",)).select_related("workflow").get(pk=run.pk)
+        if run.state not in (RunState.FAILED, RunState.CANCELLED):
+            raise NotRetryable(f"run {run.pk} is {run.state}; only a failed or cancelled run can")
+        earlier = run.retriggers.order_by("pk").values_list("pk", flat=True).first()
+        if earlier is not None:
+            raise NotRetryable(f"run {run.pk} was already re-triggered as run {earlier}")
         new_run = run_start(
             workflow=run.workflow,
             trigger_kind=TriggerKind.RETRIGGER,
@@ -99,31 +119,67 @@ def run_retrigger(*, run: Run, actor: Any) -> Run:
             trigger_ref=f"run:{run.pk}",
             retriggered_from=run,
         )
-        _resolve_parked(run, actor, f"re-triggered as run {new_run.pk}")
+        for execution in parked:
+            _close(execution, ExecutionState.RESOLVED, actor, f"re-triggered as run {new_run.pk}")
     return new_run
 
 
 def execution_retry(*, execution: Execution, actor: Any) -> Execution:
-    """A new execution of the same run, starting at the failed block with the context as it was."""
+    """A new execution of the same run, at the failed block, with the context as it was there
+    (the checkpoint of the parked execution, kept in the run's context)."""
     with transaction.atomic():
-        execution = Execution.objects.select_for_update().select_related("run").get(pk=execution.pk)
+        execution = _lock(execution.pk)
         if execution.state != ExecutionState.PARKED:
-            raise NotRetryable(f"execution {execution.pk} is {execution.state}, not parked")
+            raise NotRetryable(_not_parked(execution))
         if not execution.failed_block:
             raise NotRetryable(f"execution {execution.pk} has no failed step to retry from")
-        run = execution.run
+        run = Run.objects.select_for_update(of=("self",)).get(pk=execution.run_id)
         retry = _new_execution(run, start_block=execution.failed_block, retry_of=execution)
+        _close(execution, ExecutionState.RESOLVED, actor, f"retried as execution {retry.pk}")
         Run.objects.filter(pk=run.pk).update(state=RunState.RUNNING, finished_at=None)
-        _resolve_parked(run, actor, f"retried as execution {retry.pk}")
         _record(
             run,
-            "execution.retried",
+            "run.retried",
             actor=actor,
-            target=execution,
+            target=run,
             execution_id=retry.pk,
-            details={"from_block": execution.failed_block, "new_execution": retry.pk},
+            details={"from_block": execution.failed_block, "retry_of": execution.pk},
         )
     return retry
+
+
+def execution_resolve(*, execution: Execution, actor: Any, note: str = "") -> Execution:
+    """Close a parked execution an operator handled by hand; its run stays failed."""
+    with transaction.atomic():
+        execution = _lock(execution.pk)
+        if execution.state != ExecutionState.PARKED:
+            raise NotRetryable(_not_parked(execution))
+        _close(execution, ExecutionState.RESOLVED, actor, note or "handled by an operator")
+    return execution
+
+
+def run_cancel(*, run: Run, actor: Any, note: str = "") -> Run:
+    """Stop a run that is queued, waiting or parked; a running execution must end first."""
+    with transaction.atomic():
+        executions = list(
+            Execution.objects.select_for_update(of=("self",))
+            .filter(run_id=run.pk, state__in=[*LIVE_EXECUTION_STATES, ExecutionState.PARKED])
+            .order_by("pk")
+        )
+        run = Run.objects.select_for_update(of=("self",)).get(pk=run.pk)
+        if run.state in (RunState.SUCCEEDED, RunState.CANCELLED):
+            raise NotRetryable(f"run {run.pk} is {run.state}; there is nothing to cancel")
+        running = [e.pk for e in executions if e.state == ExecutionState.RUNNING]
+        if running:
+            raise NotRetryable(
+                f"run {run.pk} has execution {running[0]} running now; cancel it once it ends"
+            )
+        for execution in executions:
+            _close(execution, ExecutionState.CANCELLED, actor, note or "run cancelled")
+        Run.objects.filter(pk=run.pk).update(state=RunState.CANCELLED, finished_at=timezone.now())
+        _record(run, "run.cancelled", actor=actor, target=run, execution_id=None, details={})
+        run.state = RunState.CANCELLED
+    return run
 
 
 def run_resume(
@@ -137,10 +193,18 @@ def run_resume(
 ) -> Execution:
     """Continue a waiting run at the `outcome` edge of the block it waits on. Only once."""
     with transaction.atomic():
-        run = Run.objects.select_for_update().get(pk=run.pk)
-        waiting = run.executions.filter(state=ExecutionState.WAITING).order_by("-number").first()
+        waiting_id = (
+            Execution.objects.filter(run_id=run.pk, state=ExecutionState.WAITING)
+            .order_by("-number")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        waiting = _lock(waiting_id) if waiting_id is not None else None
+        run = Run.objects.select_for_update(of=("self",)).get(pk=run.pk)
         if run.state != RunState.WAITING or waiting is None:
             raise NotRetryable(f"run {run.pk} is {run.state}, not waiting")
+        if waiting.state != ExecutionState.WAITING:
+            raise NotRetryable(f"run {run.pk} was already resumed")
         if waiting.waiting_block != block_key:
             raise NotRetryable(
                 f"run {run.pk} waits at {waiting.waiting_block!r}, not {block_key!r}"
@@ -148,8 +212,19 @@ def run_resume(
         execution = _new_execution(
             run, start_block=block_key, resume_outcome=outcome, resume_payload=payload or {}
         )
-        Execution.objects.filter(pk=waiting.pk).update(state=ExecutionState.RESOLVED)
+        Execution.objects.filter(pk=waiting.pk).update(state=ExecutionState.RESUMED)
         Run.objects.filter(pk=run.pk).update(state=RunState.RUNNING)
+        details = {"block": block_key, "outcome": outcome, "resumed_as": execution.pk}
+        record(
+            action="execution.resumed",
+            actor=actor,
+            actor_label=actor_label,
+            target=waiting,
+            workflow_id=run.workflow_id,
+            run_id=run.pk,
+            execution_id=waiting.pk,
+            details=details,
+        )
         _record(
             run,
             "run.resumed",
@@ -157,9 +232,43 @@ def run_resume(
             actor_label=actor_label,
             target=run,
             execution_id=execution.pk,
-            details={"block": block_key, "outcome": outcome},
+            details=details,
         )
     return execution
+
+
+def _lock(execution_id: int) -> Execution:
+    """The first lock of every operator action (execution, then run, then the audit head)."""
+    return (
+        Execution.objects.select_for_update(of=("self",)).select_related("run").get(pk=execution_id)
+    )
+
+
+def _not_parked(execution: Execution) -> str:
+    """Why an operator's action on this execution is refused, for the page that showed it."""
+    if execution.state == ExecutionState.RESOLVED:
+        retry = execution.retries.order_by("pk").values_list("pk", flat=True).first()
+        if retry is not None:
+            return f"execution {execution.pk} was already retried as execution {retry}"
+        again = execution.run.retriggers.order_by("pk").values_list("pk", flat=True).first()
+        if again is not None:
+            return f"execution {execution.pk}'s run was already re-triggered as run {again}"
+        return f"execution {execution.pk} was already closed by an operator"
+    return f"execution {execution.pk} is {execution.state}, not parked"
+
+
+def _close(execution: Execution, state: str, actor: Any, note: str) -> None:
+    """A parked, queued or waiting execution leaves the queue for good (its row is locked)."""
+    Execution.objects.filter(pk=execution.pk).update(state=state)
+    _record(
+        execution.run,
+        f"execution.{state}",
+        actor=actor,
+        target=execution,
+        execution_id=execution.pk,
+        details={"note": note, "was": execution.state},
+    )
+    execution.state = state
 
 
 def _record(
@@ -168,7 +277,7 @@ def _record(
     *,
     actor: Any,
     target: Any,
-    execution_id: int,
+    execution_id: int | None,
     details: dict[str, Any],
     actor_label: str = "",
 ) -> None:
@@ -183,19 +292,3 @@ def _record(
         execution_id=execution_id,
         details=details,
     )
-
-
-def _resolve_parked(run: Run, actor: Any, note: str) -> None:
-    parked_list = list(run.executions.filter(state=ExecutionState.PARKED))
-    Execution.objects.filter(pk__in=[p.pk for p in parked_list]).update(
-        state=ExecutionState.RESOLVED
-    )
-    for parked in parked_list:
-        _record(
-            run,
-            "execution.resolved",
-            actor=actor,
-            target=parked,
-            execution_id=parked.pk,
-            details={"note": note},
-        )

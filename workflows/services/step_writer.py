@@ -2,12 +2,15 @@
 
 Steps of blocks that change nothing outside are only kept in memory and written with the
 execution's final state (one commit). A block that changes an external system first writes its
-intent (a `started` step, plus any steps before it) in one commit, so a killed worker leaves a
-trace of what may have happened; its result is written with the final state.
+intent (a `started` step, plus every step before it in its final form) in one commit, so a killed
+worker leaves a trace of what may have happened. Rows are upserted by (execution, seq), and the
+writer only learns what was stored once the transaction has committed (`stored`): a write that
+is tried again after a lost connection inserts nothing twice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils import timezone
@@ -21,11 +24,21 @@ _STATE = {
     "succeeded": StepState.SUCCEEDED,
     "failed": StepState.FAILED,
     "waiting": StepState.STARTED,
+    "unknown": StepState.UNKNOWN,
 }
-
-
-def _duration_ms(record: StepRecord) -> int:
-    return _duration(record.started_at, record.finished_at)
+_UPDATED = [
+    "block_key",
+    "block_kind",
+    "block_type",
+    "state",
+    "outcome",
+    "input",
+    "output",
+    "error",
+    "started_at",
+    "finished_at",
+    "duration_ms",
+]
 
 
 def _row(execution: Execution, record: StepRecord) -> Step:
@@ -42,75 +55,62 @@ def _row(execution: Execution, record: StepRecord) -> Step:
         error=record.error,
         started_at=record.started_at,
         finished_at=record.finished_at,
-        duration_ms=_duration_ms(record),
+        duration_ms=_duration(record.started_at, record.finished_at),
+    )
+
+
+def intent_row(execution: Execution, *, seq: int, block: Any, call: Any) -> Step:
+    """The `started` step of a call about to be made: what may happen, before it happens."""
+    return Step(
+        execution=execution,
+        seq=seq,
+        block_key=block.key,
+        block_kind=block.kind,
+        block_type=block.type,
+        state=StepState.STARTED,
+        input=redact({"connector": call.connector, "operation": call.operation, "args": call.args}),
+        started_at=timezone.now(),
     )
 
 
 class StepWriter:
     def __init__(self, execution: Execution) -> None:
         self.execution = execution
-        self.saved: set[int] = set()  # seqs already written in their final form
-        self.intents: dict[int, Step] = {}  # seq -> the `started` row of an external call
+        self.saved: set[int] = set()  # seqs committed in their final form
+        self.intents: set[int] = set()  # seqs committed as `started` (a call in flight)
 
-    def write_intent(self, records: list[StepRecord], *, seq: int, block: Any, call: Any) -> None:
-        """Write pending steps and a `started` step for the call about to be made."""
-        pending = [r for r in records if r.seq not in self.saved and r.seq not in self.intents]
-        intent = Step(
-            execution=self.execution,
-            seq=seq,
-            block_key=block.key,
-            block_kind=block.kind,
-            block_type=block.type,
-            state=StepState.STARTED,
-            input=redact(
-                {"connector": call.connector, "operation": call.operation, "args": call.args}
-            ),
-            started_at=timezone.now(),
-        )
-        Step.objects.bulk_create([*(_row(self.execution, r) for r in pending), intent])
-        self.saved.update(r.seq for r in pending)
-        self.intents[seq] = intent
+    def pending(self, records: Iterable[StepRecord]) -> list[Step]:
+        return [_row(self.execution, r) for r in records if r.seq not in self.saved]
 
-    def write_final(self, records: list[StepRecord], *, abandoned_reason: str = "") -> None:
-        """Write what is left: new steps in one insert, finished intents in one update.
-
-        An intent with no result (the window ran out during its call) is marked failed with
-        `abandoned_reason`: the external system may or may not have applied it.
-        """
-        new_rows, finished = [], []
-        for record in records:
-            if record.seq in self.saved:
-                continue
-            row = _row(self.execution, record)
-            intent = self.intents.pop(record.seq, None)
-            if intent is None:
-                new_rows.append(row)
-            else:
-                row.pk = intent.pk
-                finished.append(row)
-        Step.objects.bulk_create(new_rows)
-        for intent in self.intents.values():
-            intent.state = StepState.FAILED
-            intent.error = abandoned_reason or "no result recorded"
-            intent.finished_at = timezone.now()
-            intent.duration_ms = _duration(intent.started_at, intent.finished_at)
-            finished.append(intent)
-        if finished:
-            Step.objects.bulk_update(
-                finished,
-                [
-                    "state",
-                    "outcome",
-                    "input",
-                    "output",
-                    "error",
-                    "finished_at",
-                    "duration_ms",
-                    "started_at",
-                ],
+    def write(self, rows: list[Step]) -> None:
+        """Insert or overwrite `rows` in one statement (inside the caller's transaction)."""
+        if rows:
+            Step.objects.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["execution", "seq"],
+                update_fields=_UPDATED,
             )
-        self.intents.clear()
-        self.saved.update(r.seq for r in records)
+
+    def close_open_intents(self, seqs: Iterable[int], reason: str) -> None:
+        """Intents that never got a result: the target may or may not have applied them."""
+        open_seqs = sorted(set(seqs))
+        if open_seqs:
+            now = timezone.now()
+            Step.objects.filter(
+                execution=self.execution, seq__in=open_seqs, state=StepState.STARTED
+            ).update(
+                state=StepState.UNKNOWN,
+                outcome="unknown",
+                error=reason or "no result recorded; the outcome is unknown",
+                finished_at=now,
+            )
+
+    def stored(self, *, final: Iterable[int] = (), intents: Iterable[int] = ()) -> None:
+        """Called after the commit: these seqs are durable now."""
+        final = set(final)
+        self.saved |= final
+        self.intents = (self.intents - final) | set(intents)
 
 
 def _duration(started: Any, finished: Any) -> int:

@@ -11,94 +11,66 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from functools import partial
 
-from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from audit.services import record
 from idconfluence.conf import idc_settings
 from workflows import queue
-from workflows.models import Execution, Run, Step
-from workflows.status import ExecutionState, RunState, StepState
+from workflows.models import Execution
+from workflows.services.parking import execution_park_running, overdue_cutoff
+from workflows.status import ExecutionState
 
 logger = logging.getLogger(__name__)
 BATCH = 100
 
 
-def sweep_overdue(*, now: datetime | None = None) -> int:
-    now = now or timezone.now()
-    cutoff = now - timedelta(seconds=idc_settings.WATCHDOG_GRACE_SECONDS)
+def sweep_overdue() -> int:
+    """Park executions still `running` past deadline + grace, judged on the database's clock."""
+    grace = float(idc_settings.WATCHDOG_GRACE_SECONDS)
     ids = list(
-        Execution.objects.filter(state=ExecutionState.RUNNING, deadline__lt=cutoff).values_list(
-            "pk", flat=True
-        )[:BATCH]
+        Execution.objects.filter(
+            state=ExecutionState.RUNNING, deadline__lt=overdue_cutoff(grace)
+        ).values_list("pk", flat=True)[:BATCH]
     )
     handled = 0
     for pk in ids:
         try:
-            handled += _park_overdue(pk, cutoff, now)
+            handled += execution_park_running(
+                execution_id=pk,
+                why="worker lost: still running",
+                actor_label="watchdog",
+                grace_seconds=grace,
+            )
         except Exception:
             logger.exception("watchdog could not park execution %s; skipping it", pk)
     return handled
 
 
-def _park_overdue(pk: int, cutoff: datetime, now: datetime) -> int:
-    with transaction.atomic():
-        execution = (
-            Execution.objects.select_for_update(skip_locked=True)
-            .filter(pk=pk, state=ExecutionState.RUNNING, deadline__lt=cutoff)
-            .first()
-        )
-        if execution is None:
-            return 0
-        open_step = (
-            Step.objects.filter(execution=execution, state=StepState.STARTED)
-            .order_by("-seq")
-            .first()
-        )
-        block = open_step.block_key if open_step else execution.start_block
-        where = f" at step {block}" if block else ""
-        late = int((now - (execution.deadline or now)).total_seconds())
-        reason = f"worker lost{where}: still running {late}s past its deadline"
-        Step.objects.filter(execution=execution, state=StepState.STARTED).update(
-            state=StepState.FAILED,
-            error="worker lost during the call; the outcome is unknown",
-            finished_at=now,
-        )
-        execution.state = ExecutionState.PARKED
-        execution.finished_at = now
-        execution.failure_reason = reason
-        execution.failed_block = block
-        execution.save(update_fields=["state", "finished_at", "failure_reason", "failed_block"])
-        Run.objects.filter(pk=execution.run_id).update(state=RunState.FAILED, finished_at=now)
-        record(
-            action="execution.parked",
-            actor_label="watchdog",
-            target=execution,
-            run_id=execution.run_id,
-            execution_id=execution.pk,
-            details={"reason": reason, "worker": execution.worker},
-        )
-    return 1
-
-
 def sweep_unclaimed(*, now: datetime | None = None) -> int:
+    """Re-send the message of each stale `queued` execution, oldest first, and only once it was
+    sent bump its `enqueued_at`/`enqueue_count` (a conditional UPDATE: still queued). Nothing is
+    counted as sent that was not: a broker error stops the round and propagates (the watchdog
+    backs off), and the executions not yet sent stay stale for the next round. Sending first is
+    the safe order: a duplicate message is harmless, claiming is a compare-and-set."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=idc_settings.REQUEUE_AFTER_SECONDS)
+    stale = list(
+        Execution.objects.filter(state=ExecutionState.QUEUED, enqueued_at__lt=cutoff)
+        .order_by("enqueued_at")
+        .values_list("pk", flat=True)[:BATCH]
+    )
     handled = 0
-    with transaction.atomic():
-        stale = list(
-            Execution.objects.select_for_update(skip_locked=True)
-            .filter(state=ExecutionState.QUEUED, enqueued_at__lt=cutoff)
-            .order_by("enqueued_at")[:BATCH]
-        )
-        for execution in stale:
-            execution.enqueued_at = now
-            execution.enqueue_count += 1
-            execution.save(update_fields=["enqueued_at", "enqueue_count"])
-            transaction.on_commit(partial(queue.enqueue, execution.pk))
-            handled += 1
-        if stale:
-            logger.info("watchdog re-enqueued %d unclaimed executions", len(stale))
+    try:
+        for pk in stale:
+            queue.enqueue(pk)
+            handled += Execution.objects.filter(pk=pk, state=ExecutionState.QUEUED).update(
+                enqueued_at=now, enqueue_count=F("enqueue_count") + 1
+            )
+    except Exception:
+        if handled:
+            logger.info("watchdog re-enqueued %d unclaimed executions, then failed", handled)
+        raise
+    if handled:
+        logger.info("watchdog re-enqueued %d unclaimed executions", handled)
     return handled
