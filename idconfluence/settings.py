@@ -79,6 +79,11 @@ if _database_url:
             _database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 600), conn_health_checks=True
         )
     }
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # A server that hangs instead of refusing must not block a sweep or a worker for ever.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5)
+        )
 else:
     DATABASES = {
         "default": {

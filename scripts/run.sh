@@ -24,19 +24,61 @@ $PY manage.py load_demo --url "http://127.0.0.1:${PORT:-8000}/admin/"
 
 # Each service runs in its own process group, so stopping it reaches the cluster's workers too:
 # one SIGTERM, then SIGKILL after a grace period (a second SIGTERM can wedge django-q2).
-pids=()
+# A service that exits is restarted after a short delay (doubling, up to 30 s, while it keeps
+# exiting within 10 s of its start); Ctrl-C or TERM stops all of them.
+SERVICES=(qcluster watchdog web)
+declare -A pid started delay restart_at
+
+start() {
+  case $1 in
+    qcluster) setsid $PY manage.py qcluster & ;;
+    watchdog) setsid $PY manage.py watchdog & ;;
+    web) setsid $PY manage.py runserver --noreload "127.0.0.1:${PORT:-8000}" & ;;
+  esac
+  pid[$1]=$!
+  started[$1]=$SECONDS
+  restart_at[$1]=""
+}
+
 cleanup() {
-  trap - INT TERM EXIT
+  trap - INT TERM HUP EXIT
   echo "stopping"
-  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  for p in "${pid[@]}"; do kill -TERM -- "-$p" 2>/dev/null || true; done
   sleep 3
-  for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+  for p in "${pid[@]}"; do kill -KILL -- "-$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
-trap cleanup INT TERM EXIT HUP
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
+trap 'cleanup; exit 129' HUP
+trap cleanup EXIT
 
-setsid $PY manage.py qcluster & pids+=($!)
-setsid $PY manage.py watchdog & pids+=($!)
-setsid $PY manage.py runserver --noreload "127.0.0.1:${PORT:-8000}" & pids+=($!)
+for name in "${SERVICES[@]}"; do
+  delay[$name]=1
+  start "$name"
+done
 echo "serving http://127.0.0.1:${PORT:-8000}/admin/ (Ctrl-C stops web, cluster and watchdog)"
-wait -n
+
+while true; do
+  for name in "${SERVICES[@]}"; do
+    if [ -n "${restart_at[$name]}" ]; then
+      if [ "$SECONDS" -ge "${restart_at[$name]}" ]; then
+        kill -KILL -- "-${pid[$name]}" 2>/dev/null || true  # what is left of its group
+        start "$name"
+      fi
+    elif ! kill -0 "${pid[$name]}" 2>/dev/null; then
+      rc=0
+      wait "${pid[$name]}" || rc=$?
+      if [ $((SECONDS - started[$name])) -lt 10 ]; then
+        delay[$name]=$((delay[$name] * 2 > 30 ? 30 : delay[$name] * 2))
+      else
+        delay[$name]=1
+      fi
+      echo "restarting $name (exit $rc) in ${delay[$name]} s"
+      kill -TERM -- "-${pid[$name]}" 2>/dev/null || true  # e.g. the workers of a killed cluster
+      restart_at[$name]=$((SECONDS + delay[$name]))
+    fi
+  done
+  sleep 1 &
+  wait $! || true
+done

@@ -5,15 +5,24 @@ With no `host` configured it uses the project's EMAIL_* settings (SMTP in produc
 `subject_template`/`body_template`) are Django templates over the block input, so a block can
 say "Access to {{ resource }} ends on {{ end_date }}". Transient SMTP failures (connection
 errors, 4xx replies) are retried within the call's time budget; 5xx replies fail at once.
+
+Once the end of DATA has left, the server may deliver the message whatever happens next, so a
+connection lost or timed out then is UNKNOWN and the message is not sent again. Its Message-ID
+is derived from the call's idempotency key (`<idc.{sha256(key)[:32]}@{sender's domain}>`), the
+same on every attempt: a reconciling call sends it again under that id, and receivers that
+de-duplicate by Message-ID show it once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import smtplib
+from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.smtp import EmailBackend
 
 from connectors.base import CallOptions, ConnectorError, Outcome, Result
 from connectors.retry import BudgetedConnector, current_budget, retrying
@@ -24,6 +33,52 @@ SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
 class _Transient(Exception):
     """An SMTP failure worth another attempt."""
+
+
+class _WatchedSMTP(smtplib.SMTP):
+    """Notes when a message's terminating "." has been sent: from then on it may be delivered."""
+
+    message_sent = False
+    _in_data = False
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        self._in_data = True
+        try:
+            return super().data(msg)
+        finally:
+            self._in_data = False
+
+    def send(self, s: Any) -> None:
+        super().send(s)
+        if self._in_data and isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
+            self.message_sent = True
+
+
+class _WatchedSMTPSSL(_WatchedSMTP, smtplib.SMTP_SSL):
+    pass
+
+
+class _WatchedBackend(EmailBackend):
+    """Django's SMTP backend, remembering whether a failed send had passed the end of DATA."""
+
+    message_sent = False
+
+    @property
+    def connection_class(self) -> type[smtplib.SMTP]:
+        return _WatchedSMTPSSL if self.use_ssl else _WatchedSMTP
+
+    def _send(self, email_message: Any) -> bool:
+        try:
+            return bool(super()._send(email_message))  # type: ignore[misc]
+        except Exception:
+            self.message_sent = bool(getattr(self.connection, "message_sent", False))
+            raise
+
+
+def message_id(key: str, sender: str) -> str:
+    """The Message-ID of every attempt of one call: the idempotency key, hashed."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "idconfluence.invalid"
+    return f"<idc.{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
 
 
 def _recipients(to: Any) -> list[str]:
@@ -55,9 +110,10 @@ class EmailConnector(BudgetedConnector):
     def _connection(self) -> Any:
         timeout = current_budget().left()
         if not self.config.get("host"):
+            if settings.EMAIL_BACKEND == SMTP_BACKEND:  # the project's SMTP settings
+                return _WatchedBackend(timeout=timeout, fail_silently=False)
             return get_connection(timeout=timeout)
-        return get_connection(
-            SMTP_BACKEND,
+        return _WatchedBackend(
             host=self.config["host"],
             port=self.config.get("port", 25),
             username=self.config.get("username", ""),
@@ -119,9 +175,32 @@ class EmailConnector(BudgetedConnector):
                 data,
             )
         sender = self.config.get("from_email") or settings.DEFAULT_FROM_EMAIL
-        message = EmailMessage(rendered_subject, rendered_body, sender, recipients)
-        self._attempt(lambda connection: connection.send_messages([message]))
-        return Result(Outcome.CHANGED, f"emailed {', '.join(recipients)}", data)
+        headers = {}
+        if options.idempotency_key:
+            headers["Message-ID"] = data["message_id"] = message_id(options.idempotency_key, sender)
+        message = EmailMessage(rendered_subject, rendered_body, sender, recipients, headers=headers)
+
+        def send(connection: Any) -> None:
+            try:
+                connection.send_messages([message])
+            except OSError as exc:  # a reply (even 4xx/5xx after DATA) is a clean answer
+                if getattr(connection, "message_sent", False) and not isinstance(
+                    exc, smtplib.SMTPResponseException
+                ):
+                    raise ConnectorError(
+                        f"may have been applied: the connection was lost after the message was "
+                        f"sent ({type(exc).__name__}: {exc}); not sent again",
+                        unknown=True,
+                    ) from exc
+                raise
+
+        self._attempt(send)
+        done = f"emailed {', '.join(recipients)}"
+        if options.reconcile:
+            again = f" with the same Message-ID {data['message_id']}" if headers else ""
+            done += f"; sent again{again} (an earlier attempt's outcome was unknown"
+            done += "; receivers de-duplicate by Message-ID)" if headers else ")"
+        return Result(Outcome.CHANGED, done, data)
 
     def check(self) -> Result:
         def open_and_close(connection: Any) -> None:

@@ -6,10 +6,17 @@ default any 2xx), `already` (rules `{status, contains}` meaning "already in that
 optional `check` request read first: present when its status is in `present_status` and, if
 `present_value` is given, that value appears anywhere in the JSON answer. Presets (msgraph, okta)
 supply operations. A dry run performs only the check (or a read-only operation).
+
+A write answered 5xx, timed out or cut off after it left may have been applied, and is never
+re-sent blindly: with a `check` the target is read back (the change is there: CHANGED,
+reconciled; it is not and time is left: applied once more), without one the answer is UNKNOWN.
+`idempotency_header` (e.g. "Idempotency-Key") names the header a target de-duplicates writes
+by; the call's idempotency key, stable across retries of the block, is sent in it.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -28,7 +35,7 @@ from connectors.base import (
     Outcome,
     Result,
 )
-from connectors.http import RetryingSession, http_error
+from connectors.http import RetryingSession, http_error, write_reconciled
 from connectors.retry import BudgetedConnector
 from connectors.templating import render, render_json, render_url
 from connectors.types.rest_presets import PRESETS
@@ -84,6 +91,12 @@ class RestConnector(BudgetedConnector):
     config_schema = http_config_schema(
         preset={"enum": sorted(PRESETS)},
         headers={"type": "object", "additionalProperties": {"type": "string"}},
+        idempotency_header={
+            "type": "string",
+            "description": "Header the target de-duplicates writes by (e.g. Idempotency-Key); "
+            "writes send the call's idempotency key, stable across retries of the block. "
+            "Leave unset if the target ignores it.",
+        },
         operations={
             "type": "object",
             "propertyNames": {"enum": sorted(OPERATIONS)},
@@ -119,19 +132,29 @@ class RestConnector(BudgetedConnector):
     def _context(self, args: dict[str, Any]) -> dict[str, Any]:
         return {**args, "base_url": self.config["base_url"].rstrip("/")}
 
-    def _send(self, spec: dict[str, Any], context: dict[str, Any]) -> requests.Response:
+    def _send(
+        self,
+        spec: dict[str, Any],
+        context: dict[str, Any],
+        *,
+        write: bool = False,
+        key: str = "",
+    ) -> requests.Response:
         path = render_url(spec["path"], context, raw=("base_url",))
         url = path if path.startswith(("http://", "https://")) else context["base_url"] + path
         headers = {**self.config.get("headers", {}), **spec.get("headers", {})}
+        rendered = {name: render(value, context) for name, value in headers.items()}
+        if write and key and self.config.get("idempotency_header"):
+            rendered[self.config["idempotency_header"]] = key
         kwargs: dict[str, Any] = {
-            "headers": {name: render(value, context) for name, value in headers.items()},
+            "headers": rendered,
             "params": {
                 name: render(value, context) for name, value in spec.get("query", {}).items()
             },
         }
         if "json" in spec:
             kwargs["json"] = render_json(spec["json"], context)
-        return self.session.request(spec["method"], url, **kwargs)
+        return self.session.request(spec["method"], url, write=write, **kwargs)
 
     def _present(self, check: dict[str, Any], context: dict[str, Any]) -> bool:
         response = self._send(check, context)
@@ -148,15 +171,43 @@ class RestConnector(BudgetedConnector):
         spec = self.specs[operation]
         context = self._context(args)
         what = f"{spec['method']} {spec['path']}"
-        if "check" in spec:
-            present = self._present(spec["check"], context)
-            if present != (operation in REMOVALS):
-                state = "already absent" if operation in REMOVALS else "already present"
-                return Result(Outcome.ALREADY, f"{operation}: {state}")
-        if options.dry_run and operation not in READ_ONLY_OPERATIONS:
-            checked = " (state checked)" if "check" in spec else " (state not readable)"
+        check, removal = spec.get("check"), operation in REMOVALS
+        state = "already absent" if removal else "already present"
+        if check and self._present(check, context) != removal:
+            if options.reconcile:  # an earlier attempt of ours, whose answer was lost, did it
+                message = f"{operation}: reconciled: {state} (read before applying)"
+                return Result(Outcome.CHANGED, message, {"reconciled": True})
+            return Result(Outcome.ALREADY, f"{operation}: {state}")
+        if operation in READ_ONLY_OPERATIONS:
+            return self._judge(operation, spec, self._send(spec, context))
+        if options.dry_run:
+            checked = " (state checked)" if check else " (state not readable)"
             return Result(Outcome.WOULD_CHANGE, f"{operation}: would {what}{checked}")
-        return self._judge(operation, spec, self._send(spec, context))
+
+        def apply() -> Result:
+            sent = self._send(spec, context, write=True, key=options.idempotency_key)
+            return self._judge(operation, spec, sent)
+
+        if not check:  # nothing to read back: an unknown outcome stays UNKNOWN (MaybeApplied)
+            result = apply()
+            if not options.reconcile:
+                return result
+            keyed = "; idempotency key sent" if self.config.get("idempotency_header") else ""
+            note = f"not reconciled: no state check configured{keyed}"
+            return replace(result, message=f"{result.message}; {note}")
+
+        def applied() -> Result | None:
+            if self._present(check, context) == removal:
+                return None
+            return Result(Outcome.CHANGED, f"{operation}: {what} took effect")
+
+        result, note = write_reconciled(apply, applied)
+        if not note and not options.reconcile:
+            return result
+        note = note or "reconciled: read before applying, the change was not there"
+        return replace(
+            result, message=f"{result.message}; {note}", data={**result.data, "reconciled": True}
+        )
 
     def _judge(self, operation: str, spec: dict[str, Any], response: requests.Response) -> Result:
         status = response.status_code
@@ -168,7 +219,8 @@ class RestConnector(BudgetedConnector):
         for rule in spec.get("already", []):
             if rule["status"] == status and rule.get("contains", "").lower() in text:
                 return Result(Outcome.ALREADY, f"{operation}: HTTP {status}, already so")
-        raise http_error(response, f"{operation} ({spec['method']} {spec['path']})")
+        write = operation not in READ_ONLY_OPERATIONS
+        raise http_error(response, f"{operation} ({spec['method']} {spec['path']})", write=write)
 
     def check(self) -> Result:
         response = self.session.request("GET", self.config["base_url"])

@@ -1,4 +1,5 @@
-"""Real protocol servers for connector tests: scim2-server, OpenLDAP slapd and aiosmtpd on loopback.
+"""Real protocol servers for connector tests: scim2-server, OpenLDAP slapd, aiosmtpd on loopback,
+and proxies in front of them that lose chosen answers (a write applied, its answer never sent).
 
 Each server starts once per session on a free port of 127.0.0.1 and is stopped at the end;
 tests give their objects unique names so they never depend on each other's state.
@@ -6,6 +7,8 @@ tests give their objects unique names so they never depend on each other's state
 
 from __future__ import annotations
 
+import http.client
+import http.server
 import ipaddress
 import os
 import shutil
@@ -14,12 +17,14 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -345,3 +350,140 @@ def http_server(http_server_session: Any) -> Iterator[Any]:
     http_server_session.clear()
     yield http_server_session
     http_server_session.clear()
+
+
+# A proxy that loses answers -------------------------------------------------------------------
+
+
+@dataclass
+class _Rule:
+    method: str
+    path: str
+    drop: bool  # forward the request, then close the client's connection without answering
+    before: Any  # called before forwarding (e.g. another client racing us)
+
+
+class _Relay(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _ProxyServer
+
+    def relay(self) -> None:
+        proxy = self.server.proxy
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        rule = proxy.take_rule(self.command, urlsplit(self.path).path)
+        if rule and rule.before:
+            rule.before()
+        upstream = http.client.HTTPConnection(proxy.upstream_host, proxy.upstream_port, timeout=5)
+        skip = {"host", "connection", "keep-alive"}
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in skip}
+        upstream.request(self.command, self.path, body, headers)
+        answer = upstream.getresponse()
+        payload = answer.read()
+        upstream.close()
+        proxy.log.append((self.command, urlsplit(self.path).path, answer.status))
+        if rule and rule.drop:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)  # the request was applied; no answer
+            return
+        self.send_response(answer.status)
+        drop = {"transfer-encoding", "connection", "content-length", "date", "server"}
+        for name, value in answer.getheaders():
+            if name.lower() not in drop:
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = relay
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class _ProxyServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    proxy: Proxy
+
+
+@dataclass
+class Proxy:
+    """An HTTP proxy on loopback in front of a real server, told to lose chosen answers."""
+
+    upstream_host: str
+    upstream_port: int
+    port: int = 0
+    log: list[tuple[str, str, int]] = field(default_factory=list)
+    rules: list[_Rule] = field(default_factory=list)
+
+    def once(self, method: str, path: str, *, drop: bool = False, before: Any = None) -> None:
+        """For the next `method path` only: run `before`, forward it, and drop if asked."""
+        self.rules.append(_Rule(method, path, drop, before))
+
+    def take_rule(self, method: str, path: str) -> _Rule | None:
+        for rule in self.rules:
+            if (rule.method, rule.path) == (method, path):
+                self.rules.remove(rule)
+                return rule
+        return None
+
+    def sent(self, method: str, path: str) -> int:
+        """How many `method path` requests reached the upstream server."""
+        return sum(1 for m, p, _ in self.log if (m, p) == (method, path))
+
+
+def start_proxy(upstream_url: str) -> tuple[Proxy, _ProxyServer]:
+    parts = urlsplit(upstream_url)
+    proxy = Proxy(parts.hostname or "127.0.0.1", parts.port or 80)
+    server = _ProxyServer(("127.0.0.1", 0), _Relay)
+    server.proxy = proxy
+    proxy.port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return proxy, server
+
+
+@pytest.fixture
+def scim_proxy(scim_server: ScimServer) -> Iterator[tuple[Proxy, ScimServer]]:
+    """The real scim2-server behind a proxy: (proxy, the server as seen through the proxy)."""
+    proxy, server = start_proxy(scim_server.base_url)
+    try:
+        yield proxy, ScimServer(f"http://127.0.0.1:{proxy.port}/v2", scim_server.token)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def http_proxy(http_server: Any) -> Iterator[Proxy]:
+    """The pytest-httpserver behind a proxy that can lose answers."""
+    proxy, server = start_proxy(http_server.url_for(""))
+    try:
+        yield proxy
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# An SMTP server that loses the answer to DATA --------------------------------------------------
+
+
+class _DropAfterData:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(envelope)  # the message is in: the server may deliver it
+        server.transport.abort()  # ... but its 250 never reaches the client
+        return "250 OK"
+
+
+@pytest.fixture(scope="session")
+def smtp_server_losing_answers() -> Iterator[SmtpServer]:
+    from aiosmtpd.controller import Controller
+
+    handler = _DropAfterData()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield SmtpServer(controller.hostname, controller.port, handler.messages)
+    finally:
+        controller.stop()

@@ -1,4 +1,7 @@
-"""REST connector against a real loopback HTTP server: retries, Retry-After, time limits, 4xx."""
+"""REST connector against a real loopback HTTP server: retries, Retry-After, time limits, 4xx.
+
+The operation here is an idempotent PUT, which the HTTP layer may re-send; a write cut off after
+it left is UNKNOWN (it may have been applied), a read cut off is simply retryable."""
 
 from __future__ import annotations
 
@@ -21,9 +24,11 @@ ADD = {"user": "u1", "group": "g1"}
 
 def rest(base_url: str, **operation: Any) -> RestConnector:
     spec = {"method": "PUT", "path": "/groups/{{ group }}/users/{{ user }}", **operation}
+    read = {"method": "GET", "path": "/groups/{{ group }}/users/{{ user }}"}
+    operations = {"add_group_member": spec, "get_user": read}
     return RestConnector(
         name="rest",
-        config={"base_url": base_url, "auth": "bearer", "operations": {"add_group_member": spec}},
+        config={"base_url": base_url, "auth": "bearer", "operations": operations},
         secrets={"token": "rest-token-0123"},
     )
 
@@ -76,8 +81,16 @@ def test_a_retry_after_beyond_the_time_left_gives_up_at_once(http_server: Any) -
     assert time.monotonic() - started < 0.5
 
 
+@pytest.mark.parametrize(
+    ("operation", "outcome"),
+    [
+        # the PUT left: the server may apply it after the cut-off, so this is no clean failure
+        ("add_group_member", Outcome.UNKNOWN),
+        ("get_user", Outcome.RETRYABLE),
+    ],
+)
 def test_a_hanging_server_is_cut_off_at_the_timeout(
-    http_server: Any, release: threading.Event
+    http_server: Any, release: threading.Event, operation: str, outcome: Outcome
 ) -> None:
     def hang(request: Request) -> Response:
         release.wait(10)
@@ -87,17 +100,32 @@ def test_a_hanging_server_is_cut_off_at_the_timeout(
 
     timeout = 0.6
     started = time.monotonic()
-    result = rest(http_server.url_for("")).call("add_group_member", ADD, timeout=timeout)
+    result = rest(http_server.url_for("")).call(operation, ADD, timeout=timeout)
     elapsed = time.monotonic() - started
 
-    assert result.outcome == Outcome.RETRYABLE
+    assert result.outcome == outcome, result.message
     assert "no answer before the time limit" in result.message
+    assert result.message.startswith("may have been applied") == (outcome == Outcome.UNKNOWN)
     assert elapsed < timeout + 0.25
     release.set()  # finish the handler here, so its late answer is not logged in the next test
     for _ in range(100):
         if http_server.log:
             break
         time.sleep(0.01)
+
+
+def test_a_put_answered_503_until_the_time_is_up_may_have_been_applied(
+    http_server: Any,
+) -> None:
+    http_server.expect_request("/groups/g1/users/u1", "PUT").respond_with_data("busy", status=503)
+
+    result = rest(http_server.url_for("")).call("add_group_member", ADD, timeout=0.8)
+
+    assert result.outcome == Outcome.UNKNOWN
+    assert result.message.startswith("may have been applied: add_group_member")
+    assert "HTTP 503" in result.message
+    assert result.attempts > 1  # an idempotent PUT may be re-sent inside the budget
+    assert len(http_server.log) == result.attempts
 
 
 def test_a_400_fails_at_once_with_the_servers_message(http_server: Any) -> None:

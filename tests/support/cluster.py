@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,7 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from django.db import connection
+import pytest
+import redis
+from django.db import OperationalError, connection
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,3 +90,65 @@ def wait_until(check: Callable[[], Any], timeout: float, what: str = "condition"
             return value
         time.sleep(0.05)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class RedisServer:
+    """A throwaway `redis-server` on a free port, to stop and start under a running process (a
+    broker outage) without touching the shared Redis on 6379."""
+
+    def __init__(self, directory: Path) -> None:
+        if shutil.which("redis-server") is None:
+            pytest.skip("redis-server is not installed")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.directory = directory
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_until(self.answers, 10, f"redis-server on port {self.port}")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+        self.proc = None
+
+    def answers(self) -> bool:
+        try:
+            return bool(redis.Redis(port=self.port, socket_connect_timeout=0.2).ping())
+        except redis.ConnectionError:
+            return False
+
+
+def postgres_answers() -> bool:
+    """Whether the test database accepts a query again (after a restart): closes this thread's
+    connection first, which a restart leaves broken."""
+    connection.close()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except OperationalError:
+        connection.close()
+        return False

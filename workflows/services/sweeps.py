@@ -3,8 +3,9 @@
 `sweep_overdue` parks executions still `running` past their deadline plus a grace period (their
 worker was killed or hung beyond the hard stop). `sweep_unclaimed` re-enqueues `queued`
 executions whose message no worker took (the message was lost); a duplicate message is harmless
-because claiming is a compare-and-set. Each re-checks every row under a lock, skips a broken row
-with a log line, and returns how many it handled.
+because claiming is a compare-and-set, so it sends first and counts a message only once sent.
+Parking re-checks every row under its lock and skips a broken row with a log line; each
+returns how many it handled.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from django.db import InterfaceError, OperationalError
 from django.db.models import F
 from django.utils import timezone
 
@@ -42,6 +44,8 @@ def sweep_overdue() -> int:
                 actor_label="watchdog",
                 grace_seconds=grace,
             )
+        except (OperationalError, InterfaceError):
+            raise  # the database is gone: the watchdog's loop backs off and tries again
         except Exception:
             logger.exception("watchdog could not park execution %s; skipping it", pk)
     return handled
