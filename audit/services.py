@@ -46,7 +46,57 @@ if TYPE_CHECKING:
 
 
 _HEAD = 1
-_batch: ContextVar[list[AuditEvent] | None] = ContextVar("audit_batch", default=None)
+
+
+class _Mark:
+    """A no-op commit hook registered with each batched event: Django drops the hooks of a
+    savepoint (or transaction) that rolls back, so a mark that neither ran nor is still
+    waiting in `connection.run_on_commit` belongs to an event whose work was undone."""
+
+    __slots__ = ("ran",)
+
+    def __init__(self) -> None:
+        self.ran = False
+
+    def __call__(self) -> None:
+        self.ran = True
+
+
+class _Batch:
+    __slots__ = ("events", "marks")
+
+    def __init__(self) -> None:
+        self.events: list[AuditEvent] = []
+        self.marks: dict[int, _Mark] = {}  # id(event) -> its mark, while the batch is open
+
+    def add(self, event: AuditEvent) -> None:
+        self.events.append(event)
+        if connection.in_atomic_block:
+            mark = _Mark()
+            self.marks[id(event)] = mark
+            connection.on_commit(mark)
+        # In autocommit the event's own statements have already committed: it is kept.
+
+    def kept(self) -> list[AuditEvent]:
+        """The events whose transaction (and savepoints) committed or are still open, in order;
+        our marks are then taken off the commit hooks, which they would only slow down."""
+        if not self.marks:
+            return self.events
+        waiting = {id(entry[1]) for entry in connection.run_on_commit}
+        kept = []
+        for event in self.events:
+            mark = self.marks.get(id(event))
+            if mark is None or mark.ran or id(mark) in waiting:
+                kept.append(event)
+        ours = {id(mark) for mark in self.marks.values()}
+        connection.run_on_commit = [
+            entry for entry in connection.run_on_commit if id(entry[1]) not in ours
+        ]
+        self.marks.clear()
+        return kept
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("audit_batch", default=None)
 
 
 def build(
@@ -103,7 +153,7 @@ def record(**fields: Unpack[EventFields]) -> AuditEvent:
     event = build(**fields)
     pending = _batch.get()
     if pending is not None:
-        pending.append(event)
+        pending.add(event)
         return event
     return _append([event])[0]
 
@@ -119,19 +169,22 @@ def batch() -> Iterator[list[AuditEvent]]:
 
     Use it inside the transaction, innermost: `with transaction.atomic(), audit.batch(): ...`.
     The head lock is then held only from the end of the block to the commit. Nested batches
-    join the outer one; events of a block that raises are dropped with its transaction.
+    join the outer one; events of a block that raises are dropped with its transaction, and so
+    are events recorded in a savepoint (an inner `transaction.atomic()`) that rolled back.
     """
-    if _batch.get() is not None:
-        yield _batch.get() or []
+    current = _batch.get()
+    if current is not None:
+        yield current.events
         return
-    pending: list[AuditEvent] = []
+    pending = _Batch()
     token = _batch.set(pending)
     try:
-        yield pending
+        yield pending.events
     finally:
         _batch.reset(token)
-    if pending:
-        _append(pending)
+    pending.events[:] = pending.kept()
+    if pending.events:
+        _append(pending.events)
 
 
 def _lock_head() -> AuditChainHead:
