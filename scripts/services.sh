@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the services the suite needs when they are not running, and installs system packages
-# the real-server tests use (slapd, chromium). Idempotent; safe to run on every `make test`.
+# the real-server tests use (slapd, chromium) and the fault suite's libfaketime. Idempotent; safe to run on every `make test`.
 set -euo pipefail
 
 if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
@@ -16,6 +16,8 @@ fi
 
 need=()
 command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || need+=(slapd ldap-utils)
+# libfaketime: the fault suite runs a watchdog whose clock is 30 s ahead.
+command -v faketime >/dev/null 2>&1 || need+=(faketime)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}"
   echo "slapd slapd/no_configuration boolean true" | debconf-set-selections

@@ -2,11 +2,16 @@
 
 Config: `journal` (file path), `sleep` (seconds before answering; to overrun the window),
 `db_sleep` (seconds spent inside a PostgreSQL query),
+`swallow_stop` (seconds spent catching every BaseException, the window's stop included),
+`c_busy` (PBKDF2 iterations: time spent in C, where no signal handler runs),
 `fail` ("permanent" or "retryable"; an operator "fixes" it by editing the config).
+Each journal line carries the call's idempotency key and whether it was a reconciling call.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -26,6 +31,13 @@ class JournalConnector(Connector):
     def _do(self, operation: str, options: CallOptions, **args: Any) -> Result:
         if self.config.get("sleep"):
             time.sleep(float(self.config["sleep"]))
+        if self.config.get("swallow_stop"):  # a connector that catches BaseException
+            until = time.monotonic() + float(self.config["swallow_stop"])
+            while time.monotonic() < until:
+                with contextlib.suppress(BaseException):  # swallowing the stop is the point
+                    time.sleep(0.05)
+        if self.config.get("c_busy"):  # stuck in C: the stop's handler cannot run meanwhile
+            hashlib.pbkdf2_hmac("sha256", b"x", b"y", int(self.config["c_busy"]))
         if self.config.get("db_sleep"):  # hang inside a query, as a connector on a DB might
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_sleep(%s)", [float(self.config["db_sleep"])])
@@ -42,7 +54,13 @@ class JournalConnector(Connector):
         journal = self.config.get("journal")
         if journal:
             with Path(journal).open("a") as fh:
-                fh.write(json.dumps({"op": operation, **args}) + "\n")
+                line = {
+                    "op": operation,
+                    **args,
+                    "key": options.idempotency_key,
+                    "reconcile": options.reconcile,
+                }
+                fh.write(json.dumps(line) + "\n")
         return Result(Outcome.CHANGED, f"{operation} done", {"args": args})
 
     def __getattr__(self, name: str) -> Any:
