@@ -213,7 +213,12 @@ class ReviewQueueAdmin(ExecutionAdmin):
     ordering = ("-finished_at",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return super().get_queryset(request).filter(state=ExecutionState.PARKED)
+        queryset = super().get_queryset(request)
+        if request.method == "POST" and request.POST.get("action"):
+            # An action posted from a stale page names executions that left the queue since;
+            # the services re-check each one under its lock and the refusal says why.
+            return queryset
+        return queryset.filter(state=ExecutionState.PARKED)
 
     @admin.display(description="Failing step", ordering="failed_block")
     def failed_step(self, obj: Execution) -> str:

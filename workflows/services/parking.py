@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import models, transaction
+from django.db.models import F
 from django.db.models.functions import Now
 
 from audit.services import batch as audit_batch
@@ -72,6 +73,7 @@ def execution_park_running(
             finished_at=Now(),
         )
         Execution.objects.filter(pk=execution.pk).update(
+            lease=F("lease") + 1,  # taken away: the worker's writes can never match again
             state=ExecutionState.PARKED,
             finished_at=Now(),
             failure_reason=reason,

@@ -107,7 +107,9 @@ def run_retrigger(*, run: Run, actor: Any) -> Run:
         )
         run = Run.objects.select_for_update(of=("self",)).select_related("workflow").get(pk=run.pk)
         if run.state not in (RunState.FAILED, RunState.CANCELLED):
-            raise NotRetryable(f"run {run.pk} is {run.state}; only a failed or cancelled run can")
+            raise NotRetryable(
+                f"run {run.pk} is {run.state}; only a failed or cancelled run can be re-triggered"
+            )
         earlier = run.retriggers.order_by("pk").values_list("pk", flat=True).first()
         if earlier is not None:
             raise NotRetryable(f"run {run.pk} was already re-triggered as run {earlier}")
