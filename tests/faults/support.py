@@ -17,16 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from connectors.models import Connector
+from tests.faults.ledger import LEDGER, ledger
 from workflows.models import Execution, Run
 
-LEDGER: list[dict[str, Any]] = []
-
-
-def ledger(fault: str, *, executions: int, lost: int, duplicated: int) -> None:
-    """One row of the summary table the suite prints at the end."""
-    LEDGER.append(
-        {"fault": fault, "executions": executions, "lost": lost, "duplicated": duplicated}
-    )
+__all__ = ["LEDGER", "ledger"]
 
 
 def lost_executions(*runs: Run) -> int:

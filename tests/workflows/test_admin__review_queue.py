@@ -85,3 +85,14 @@ def test_bulk_retrigger_starts_one_new_run_per_parked_run(tmp_path: Path) -> Non
     assert sorted(r.input["user"] for r in new_runs) == ["ann", "jo"]
     assert AuditEvent.objects.filter(action="run.started", actor__username="operator").count() == 2
     assert not Execution.objects.filter(state="parked").exists()  # both resolved
+
+
+def test_the_queue_says_when_a_change_may_have_been_applied(tmp_path: Path) -> None:
+    execution = parked_execution(tmp_path)
+    client = Client()
+    client.force_login(admin_user())
+    assert "yes: add_staff" not in client.get(QUEUE).content.decode()
+    execution.steps.filter(block_key="add_staff").update(state="unknown")
+    page = client.get(QUEUE).content.decode()
+    assert "column-may_have_been_applied" in page
+    assert "yes: add_staff (retry reconciles first)" in page

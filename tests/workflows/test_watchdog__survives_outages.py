@@ -18,6 +18,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from tests.faults.support import ledger
 from tests.support.cluster import (
     Process,
     RedisServer,
@@ -125,6 +126,16 @@ def test_the_watchdog_survives_a_postgres_restart_and_a_redis_outage(
         assert watchdog.proc.poll() is None, log
         assert "sweep failed (OperationalError" in log or "sweep failed (InterfaceError" in log
         assert log.count("Traceback (most recent call last)") <= 2, log  # once per outage
+        ledger(
+            "PostgreSQL restarted + Redis down 10 s under the watchdog",
+            executions=QUEUED + len(overdue),
+            lost=Execution.objects.filter(pk__in=[*queued, *overdue])
+            .exclude(state__in=["succeeded", "parked"])
+            .count(),
+            duplicated=sum(n - 1 for (op, _), n in calls.items() if op != "notify")
+            + calls[("notify", None)]
+            - QUEUED,
+        )
         print(
             f"outage {outage:.1f} s (Redis down), PostgreSQL down ~3 s; "
             f"whole test {time.monotonic() - started:.1f} s"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils.html import format_html
 
@@ -18,7 +18,7 @@ from workflows.services.runs import (
     run_cancel,
     run_retrigger,
 )
-from workflows.status import ExecutionState
+from workflows.status import ExecutionState, StepState
 
 STEP_FIELDS = (
     "seq",
@@ -205,7 +205,16 @@ class ExecutionAdmin(OperatorActions, ReadOnlyAdmin):
 class ReviewQueueAdmin(ExecutionAdmin):
     """Parked executions, the failing step and the reason first."""
 
-    list_display = ("failed_step", "reason", "workflow", "run", "number", "finished_at", "worker")  # type: ignore[assignment]
+    list_display = (  # type: ignore[assignment]
+        "failed_step",
+        "reason",
+        "may_have_been_applied",
+        "workflow",
+        "run",
+        "number",
+        "finished_at",
+        "worker",
+    )
     list_display_links = ("failed_step",)
     list_filter = ("run__workflow", "finished_at")  # type: ignore[assignment]
     date_hierarchy = "finished_at"
@@ -213,7 +222,9 @@ class ReviewQueueAdmin(ExecutionAdmin):
     ordering = ("-finished_at",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        queryset = super().get_queryset(request)
+        unknown = Step.objects.filter(execution=OuterRef("pk"), state=StepState.UNKNOWN)
+        queryset: QuerySet[Any] = super().get_queryset(request)
+        queryset = queryset.annotate(unknown_step=Subquery(unknown.values("block_key")[:1]))
         if request.method == "POST" and request.POST.get("action"):
             # An action posted from a stale page names executions that left the queue since;
             # the services re-check each one under its lock and the refusal says why.
@@ -229,6 +240,12 @@ class ReviewQueueAdmin(ExecutionAdmin):
         return format_html(
             "<span title='{}'>{}</span>", obj.failure_reason, obj.failure_reason[:160]
         )
+
+    @admin.display(description="May have been applied")
+    def may_have_been_applied(self, obj: Execution) -> str:
+        """A call whose outcome is unknown: a retry reads the target back before applying."""
+        block = getattr(obj, "unknown_step", None)
+        return f"yes: {block} (retry reconciles first)" if block else "no"
 
     @admin.display(description="Workflow")
     def workflow(self, obj: Execution) -> str:
