@@ -167,8 +167,11 @@ _redis_url = env_str("REDIS_URL")
 Q_CLUSTER: dict[str, object] = {
     "name": env_str("IDC_Q_NAME", "idconfluence"),
     "workers": env_int("IDC_Q_WORKERS", 2),
-    "timeout": EXECUTION_WINDOW_SECONDS + 5,
-    "retry": EXECUTION_WINDOW_SECONDS + 30,
+    # Only a backstop: the hard stop, the deadline guard (window + 1 s) and the watchdog come
+    # first. It counts from the task's start, claim included, so it leaves room for a claim that
+    # waited on a lock and for the final commit.
+    "timeout": 2 * EXECUTION_WINDOW_SECONDS + 10,
+    "retry": 2 * EXECUTION_WINDOW_SECONDS + 40,
     "max_attempts": 1,
     "ack_failures": True,
     "guard_cycle": 0.5,

@@ -5,6 +5,7 @@ block; a worker that comes back later is fenced out and its result discarded."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 
 from audit.models import AuditEvent
 from idconfluence.conf import idc_settings
-from tests.faults.support import latest, ledger, lost_executions
+from tests.faults.support import latest, ledger, lost_executions, worker_pid
 from tests.support.cluster import Process, start_cluster, wait_until
 from tests.support.connector_types import journal_lines
 from tests.support.documents import block, document, edge
@@ -70,6 +71,14 @@ def big_comprehension(slug: str) -> dict[str, Any]:
     )
 
 
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def elapsed(execution: Any) -> float:
     return float((execution.finished_at - execution.started_at).total_seconds())
 
@@ -115,11 +124,13 @@ def test_a_block_that_will_not_stop_is_parked_within_the_window_naming_it(
     assert elapsed(done) <= WINDOW + 2, elapsed(done)
     assert done.steps.get(block_key="grant").state == "unknown"
     if returns_after:  # the worker comes back from the block later: fenced out, not recorded
+        pid = worker_pid(done)
         wait_until(
             lambda: AuditEvent.objects.filter(
                 action="execution.result_discarded", execution_id=done.pk
-            ).exists(),
-            returns_after + 15,
+            ).exists()
+            or not alive(pid),  # on a loaded machine django-q2's backstop may kill it first
+            4 * returns_after + 15,
             "the late worker to give up",
         )
         done.refresh_from_db()
