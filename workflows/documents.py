@@ -14,6 +14,7 @@ from typing import Any
 
 import jsonschema
 
+from idconfluence.intake import IntakeError, check_value, parse_json
 from workflows.models import WorkflowVersion
 
 FORMAT = "idconfluence.workflow/v1"
@@ -34,8 +35,22 @@ def schema() -> dict[str, Any]:
     return loaded
 
 
+def parse(data: bytes | str) -> Any:
+    """A document file's JSON, read under the intake rule (idconfluence.intake); DocumentError
+    naming the path and the limit otherwise."""
+    try:
+        return parse_json(data)
+    except IntakeError as exc:
+        raise DocumentError([f"{exc.path}: {exc.message} ({exc.limit})"]) from None
+
+
 def check(document: Any) -> dict[str, Any]:
-    """Validate against the schema; every problem is reported with its JSON path."""
+    """Validate against the intake rule (no NaN, no NUL, bounded depth...) then the schema;
+    every problem is reported with its JSON path."""
+    try:
+        check_value(document)
+    except IntakeError as exc:
+        raise DocumentError([f"{exc.path}: {exc.message} ({exc.limit})"]) from None
     validator = jsonschema.Draft202012Validator(schema())
     errors = [
         f"{'/'.join(str(p) for p in e.absolute_path) or '(document)'}: {e.message}"

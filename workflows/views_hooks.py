@@ -5,12 +5,12 @@ not a session; they only gather the request's input and call the services."""
 from __future__ import annotations
 
 import ipaddress
-import json
 
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from idconfluence.intake import IntakeError, parse_json
 from workflows.services.triggers import ResumeRefused, callback_resume
 from workflows.services.webhooks import webhook_receive
 from workflows.triggers.body import BodyTooLarge, read_limited
@@ -35,15 +35,17 @@ def webhook(request: HttpRequest, token: str) -> JsonResponse:
 def resume(request: HttpRequest, token: str) -> JsonResponse:
     """Body (optional, JSON): {"outcome": "...", "payload": {...}}; the token may name the
     outcome, and then a bare POST (any other content type) is enough."""
+    if not (token.isascii() and token.isprintable()):  # %00 or non-ASCII: no such link
+        return _refused(404, "this callback link is not valid")
     try:
         body = read_limited(request, CALLBACK_MAX_BYTES)
         media_type = request.content_type or ""
         is_json = media_type == "application/json" or media_type.endswith("+json")
-        data = json.loads(body) if is_json and body.strip() else {}
+        data = parse_json(body) if is_json and body.strip() else {}
     except BodyTooLarge as exc:
         return _refused(413, str(exc))
-    except (UnicodeDecodeError, ValueError) as exc:
-        return _refused(400, f"the body is not valid JSON: {exc}")
+    except IntakeError as exc:
+        return JsonResponse({"status": "refused", **exc.as_dict()}, status=400)
     if not isinstance(data, dict) or not isinstance(data.get("payload", {}), dict):
         return _refused(400, 'send {"outcome": "...", "payload": {...}}')
     try:

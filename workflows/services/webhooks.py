@@ -10,7 +10,6 @@ Every delivery is recorded; refused ones without their body, and also in the aud
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from django.utils import timezone
 
 from audit.services import batch as audit_batch
 from audit.services import record
+from idconfluence.intake import IntakeError, parse_json, safe_excerpt
 from idconfluence.redaction import redact
 from workflows.engine.blocks.trigger import WebhookTrigger
 from workflows.engine.errors import ExpressionError
@@ -87,8 +87,11 @@ def webhook_receive(
 ) -> Answer:
     """Answer one delivery to `/hooks/<token>/`. `headers` have lower-case names; `read_body(n)`
     returns the body or raises BodyTooLarge past n bytes."""
+    delivery = _Delivery(None, _safe_headers(headers), remote_addr, timezone.now())
+    if not _plausible_token(token):  # %00 or non-ASCII cannot name an endpoint
+        return _refuse(delivery, 404, "no webhook endpoint has this address")
     version, endpoint = _published_version(token)
-    delivery = _Delivery(endpoint, headers, remote_addr, timezone.now())
+    delivery.endpoint = endpoint
     if endpoint is None:
         return _refuse(delivery, 404, "no webhook endpoint has this address")
     if version is None:
@@ -123,9 +126,9 @@ def webhook_receive(
     if not endpoint.workflow.enabled:
         return _refuse(delivery, 409, "the workflow is disabled")
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as exc:
-        return _refuse(delivery, 400, f"the body is not valid JSON: {exc}")
+        payload = parse_json(body)
+    except IntakeError as exc:
+        return _refuse_input(delivery, exc)
     try:
         received = webhook.receive(config, payload)
     except ExpressionError as exc:
@@ -219,16 +222,50 @@ def _accept(
     return Answer(202, {"status": "accepted", "run": run.pk})
 
 
-def _refuse(delivery: _Delivery, status: int, message: str) -> Answer:
+def _refuse(
+    delivery: _Delivery,
+    status: int,
+    message: str,
+    *,
+    reason: str | None = None,
+    answer: Mapping[str, Any] | None = None,
+) -> Answer:
+    """Record the refusal (`reason`, when given, is what the record keeps instead of
+    `message`) and answer `message`, with `answer`'s fields added."""
     endpoint = delivery.endpoint
+    reason = message if reason is None else reason
     with transaction.atomic():
-        row = delivery.row(DeliveryOutcome.REFUSED, status, reason=message[:500])
+        row = delivery.row(DeliveryOutcome.REFUSED, status, reason=reason[:500])
         row.save()
         record(
             action="webhook.refused",
             actor_label="webhook sender",
             target=endpoint,
             workflow_id=endpoint.workflow_id if endpoint else None,
-            details={"status": status, "reason": message, "delivery": row.pk},
+            details={"status": status, "reason": reason, "delivery": row.pk},
         )
-    return Answer(status, {"status": "refused", "error": message})
+    return Answer(status, {"status": "refused", "error": message, **(answer or {})})
+
+
+def _refuse_input(delivery: _Delivery, exc: IntakeError) -> Answer:
+    """A body the intake rule refuses: 400 naming the path and the limit; the record keeps the
+    same and an escaped, redacted excerpt (never the body, never a NUL or a lone surrogate)."""
+    answer = exc.as_dict()
+    reason = f"{answer['error']} ({exc.limit})"
+    if exc.excerpt:
+        reason += f"; near: {redact(exc.excerpt, MASK)}"
+    return _refuse(delivery, 400, answer["error"], reason=reason, answer=answer)
+
+
+def _plausible_token(token: str) -> bool:
+    return 0 < len(token) <= 64 and token.isascii() and token.isprintable()
+
+
+def _safe_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Headers as the delivery log can store them: NUL and lone surrogates escaped."""
+    return {
+        safe_excerpt(name, 200): safe_excerpt(value, 2000)
+        if not (value.isascii() and value.isprintable())
+        else value
+        for name, value in headers.items()
+    }

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from workflows import documents
 from workflows.documents import DocumentError
 from workflows.models import FrozenVersionError
 from workflows.services.versions import DraftExists, PublishRefused, workflow_import
@@ -26,11 +26,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["path"])
         try:
-            document = json.loads(path.read_text())
+            document = documents.parse(path.read_bytes())
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc.strerror}") from None
-        except json.JSONDecodeError as exc:
-            raise CommandError(f"{path} is not valid JSON: {exc}") from None
+        except DocumentError as exc:
+            raise CommandError(f"{path} cannot be imported: {exc}") from None
         try:
             version = workflow_import(
                 document=document,

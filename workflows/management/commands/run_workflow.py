@@ -11,6 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.serializers.json import DjangoJSONEncoder
 
+from idconfluence.intake import IntakeError, parse_json
 from workflows.models import Run, Workflow
 from workflows.selectors import run_summary
 from workflows.services.executions import execution_run
@@ -73,11 +74,11 @@ class Command(BaseCommand):
         if not path:
             return {}
         try:
-            data = json.loads(Path(path).read_text())
+            data = parse_json(Path(path).read_bytes())
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc.strerror}") from None
-        except json.JSONDecodeError as exc:
-            raise CommandError(f"{path} is not valid JSON: {exc}") from None
+        except IntakeError as exc:
+            raise CommandError(f"{path} cannot be used as input: {exc}") from None
         if not isinstance(data, dict):
             raise CommandError(f"{path} must hold a JSON object, not {type(data).__name__}")
         return data
