@@ -19,7 +19,7 @@ from django.db import connection
 from connectors.models import Connector
 from idconfluence.conf import idc_settings
 from tests.faults.support import backend_ports, latest, ledger, lost_executions, worker_pid
-from tests.support.cluster import Process, start_cluster, wait_until
+from tests.support.cluster import Process, wait_until
 from tests.support.connector_types import journal_lines
 from tests.support.documents import block, document, edge
 from tests.support.factories import journal_connector, published
@@ -61,13 +61,6 @@ def chained(slug: str, second: str) -> dict:
         ],
         [edge("start", "grant_a"), edge("grant_a", "grant_b")],
     )
-
-
-@pytest.fixture
-def cluster(tmp_path: Path) -> Process:  # type: ignore[misc]
-    process = start_cluster(tmp_path)
-    yield process
-    process.stop()
 
 
 def test_sigkill_during_the_second_call_then_retry_uses_the_first_calls_output(

@@ -14,7 +14,7 @@ import pytest
 from audit.models import AuditEvent
 from idconfluence.conf import idc_settings
 from tests.faults.support import latest, ledger, lost_executions, worker_pid
-from tests.support.cluster import Process, start_cluster, wait_until
+from tests.support.cluster import Process, wait_until
 from tests.support.connector_types import journal_lines
 from tests.support.documents import block, document, edge
 from tests.support.factories import journal_connector, published
@@ -28,13 +28,6 @@ pytestmark = [
 ]
 WINDOW = idc_settings.EXECUTION_WINDOW_SECONDS
 C_ITERATIONS_PER_SECOND = 4_000_000  # PBKDF2-SHA256 on this kind of machine, measured
-
-
-@pytest.fixture
-def cluster(tmp_path: Path) -> Process:  # type: ignore[misc]
-    process = start_cluster(tmp_path)
-    yield process
-    process.stop()
 
 
 def one_call(slug: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.contrib import admin
@@ -13,6 +14,7 @@ from workflows.admin.common import ReadOnlyAdmin, ReadOnlyInline, report
 from workflows.models import Execution, ParkedExecution, Run, Step
 from workflows.services.runs import (
     NotRetryable,
+    NotRunnable,
     execution_resolve,
     execution_retry,
     run_cancel,
@@ -61,55 +63,47 @@ class OperatorActions:
 
     @admin.action(permissions=["operate"], description="Retry from the failed step")
     def retry_from_failed_step(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        ok: list[str] = []
-        failed: list[str] = []
-        for execution in _executions(queryset):
-            try:
-                retry = execution_retry(execution=execution, actor=request.user)
-                ok.append(
-                    f"Execution {execution.pk}: retrying from {retry.start_block} "
-                    f"as execution {retry.pk}."
-                )
-            except NotRetryable as exc:
-                failed.append(f"Execution {execution.pk}: {exc}")
-        report(self, request, ok, failed)  # type: ignore[arg-type]
+        def retry(execution: Execution) -> str:
+            new = execution_retry(execution=execution, actor=request.user)
+            return f"retrying from {new.start_block} as execution {new.pk}."
+
+        self._each(request, "Execution", _executions(queryset), retry)
 
     @admin.action(permissions=["operate"], description="Re-trigger (new run, same input)")
     def retrigger(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        ok: list[str] = []
-        failed: list[str] = []
-        for run in _runs(queryset):
-            try:
-                new_run = run_retrigger(run=run, actor=request.user)
-                ok.append(
-                    f"Run {run.pk}: re-triggered as run {new_run.pk} on v{new_run.version.number}."
-                )
-            except Exception as exc:  # NotRetryable, NotRunnable: say why, keep going
-                failed.append(f"Run {run.pk}: {exc}")
-        report(self, request, ok, failed)  # type: ignore[arg-type]
+        def retrigger(run: Run) -> str:
+            new = run_retrigger(run=run, actor=request.user)
+            return f"re-triggered as run {new.pk} on v{new.version.number}."
+
+        self._each(request, "Run", _runs(queryset), retrigger)
 
     @admin.action(permissions=["operate"], description="Mark as handled (no retry)")
     def mark_handled(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        ok: list[str] = []
-        failed: list[str] = []
-        for execution in _executions(queryset):
-            try:
-                execution_resolve(execution=execution, actor=request.user)
-                ok.append(f"Execution {execution.pk}: marked as handled.")
-            except NotRetryable as exc:
-                failed.append(f"Execution {execution.pk}: {exc}")
-        report(self, request, ok, failed)  # type: ignore[arg-type]
+        def resolve(execution: Execution) -> str:
+            execution_resolve(execution=execution, actor=request.user)
+            return "marked as handled."
+
+        self._each(request, "Execution", _executions(queryset), resolve)
 
     @admin.action(permissions=["operate"], description="Cancel the run")
     def cancel_run(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        def cancel(run: Run) -> str:
+            run_cancel(run=run, actor=request.user)
+            return "cancelled."
+
+        self._each(request, "Run", _runs(queryset), cancel)
+
+    def _each(
+        self, request: HttpRequest, noun: str, rows: Sequence[Any], act: Callable[[Any], str]
+    ) -> None:
+        """One service call per row; a refusal is reported with its reason and the rest go on."""
         ok: list[str] = []
         failed: list[str] = []
-        for run in _runs(queryset):
+        for row in rows:
             try:
-                run_cancel(run=run, actor=request.user)
-                ok.append(f"Run {run.pk}: cancelled.")
-            except NotRetryable as exc:
-                failed.append(f"Run {run.pk}: {exc}")
+                ok.append(f"{noun} {row.pk}: {act(row)}")
+            except (NotRetryable, NotRunnable) as exc:
+                failed.append(f"{noun} {row.pk}: {exc}")
         report(self, request, ok, failed)  # type: ignore[arg-type]
 
 
