@@ -1,8 +1,12 @@
-"""Templates over a block's input for REST requests and email: Django syntax, no autoescape.
+"""Operator-written templates over a block's input (REST requests, email config): Django syntax.
 
-`{{ user }}`, `{{ user.email|lower }}`, `{% if manager %}...{% endif %}`. A JSON body string that
-is exactly one `{{ name }}` keeps the value's type (a list stays a list); values rendered into a
-URL are percent-encoded, so an input like "../admin" cannot change the path it lands in.
+`{{ user }}`, `{{ user.email|lower }}`, `{% if manager %}...{% endif %}`, no autoescape. Only
+connector configuration (and presets) is ever compiled here; never text that came from a block
+or a payload. The block input is the context: its values are inserted as data, never parsed
+again, so a value `{% now "Y" %}` or `{{ settings.SECRET_KEY }}` lands verbatim. Values rendered
+into a URL are percent-encoded, so an input like "../admin" cannot change the path it lands in;
+a JSON body's strings become JSON strings (a body string that is exactly one `{{ name }}` keeps
+the value's type: a list stays a list).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ def _compile(source: str) -> Template:
 
 
 def render(source: str, context: dict[str, Any]) -> str:
+    """Render an operator's template `source`; the values in `context` are data."""
     return str(_compile(source).render(Context(context, autoescape=False)))
 
 

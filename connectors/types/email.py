@@ -1,10 +1,14 @@
-"""Email connector: `notify` through Django's email backend, subject and body templated on input.
+"""Email connector: `notify` through Django's email backend.
 
 With no `host` configured it uses the project's EMAIL_* settings (SMTP in production); with a
-`host` it talks SMTP to that server. Subject and body (from the block, or the connector's
-`subject_template`/`body_template`) are Django templates over the block input, so a block can
-say "Access to {{ resource }} ends on {{ end_date }}". Transient SMTP failures (connection
-errors, 4xx replies) are retried within the call's time budget; 5xx replies fail at once.
+`host` it talks SMTP to that server. The block's subject and body arrive already rendered (the
+engine renders a block's `{{ }}` templates once, where the block defines them) and are sent as
+plain text: this connector never compiles them, so a payload value such as `{% now "Y" %}`
+or `{{ settings.SECRET_KEY }}` is mailed verbatim. Only the operator's `subject_template` and
+`body_template` (connector config) are Django templates, over the block input ("[IDC] {{ subject
+}}"); the input's values are inserted into them as data, never parsed. Transient SMTP failures
+(connection errors, 4xx replies) are retried within the call's time budget; 5xx replies fail at
+once.
 
 Once the end of DATA has left, the server may deliver the message whatever happens next, so a
 connection lost or timed out then is UNKNOWN and the message is not sent again. Its Message-ID
@@ -158,12 +162,13 @@ class EmailConnector(BudgetedConnector):
     def op_notify(
         self, *, to: Any, subject: str, body: str, options: CallOptions, **extra: Any
     ) -> Result:
-        context = {"to": to, **extra}
-        subject_source = self.config.get("subject_template") or subject
-        body_source = self.config.get("body_template") or body
-        context.update(subject=subject, body=body)
-        rendered_subject = " ".join(render(subject_source, context).split())  # one header line
-        rendered_body = render(body_source, context)
+        # The block's text is data: only the operator's config templates are compiled.
+        context = {"to": to, **extra, "subject": subject, "body": body}
+        subject_template = self.config.get("subject_template")
+        body_template = self.config.get("body_template")
+        text_subject = render(subject_template, context) if subject_template else _text_of(subject)
+        rendered_subject = " ".join(text_subject.split())  # one header line
+        rendered_body = render(body_template, context) if body_template else _text_of(body)
         recipients = _recipients(to)
         if not recipients:
             return Result(Outcome.PERMANENT, "no recipient address")
@@ -210,6 +215,10 @@ class EmailConnector(BudgetedConnector):
         self._attempt(open_and_close)
         where = self.config.get("host") or "the project's email backend"
         return Result(Outcome.ALREADY, f"connected to {where}")
+
+
+def _text_of(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
 def _transient(exc: OSError) -> bool:

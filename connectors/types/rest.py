@@ -1,11 +1,12 @@
 """Generic REST/HTTP connector: each operation is a configured request template plus success rules.
 
 An operation spec: `method`, `path` (relative to `base_url`, or absolute), `query`, `headers`,
-`json` (templates over the block input, see connectors.templating), `success` (status codes;
-default any 2xx), `already` (rules `{status, contains}` meaning "already in that state"), and an
-optional `check` request read first: present when its status is in `present_status` and, if
-`present_value` is given, that value appears anywhere in the JSON answer. Presets (msgraph, okta)
-supply operations. A dry run performs only the check (or a read-only operation).
+`json` (templates over the block input, whose values are inserted as data, never parsed: see
+connectors.templating), `success` (status codes; default any 2xx), `already` (rules `{status,
+contains}` meaning "already in that state"), and an optional `check` request read first: present
+when its status is in `present_status` and, if `present_value` is given, that value appears
+anywhere in the JSON answer. Presets (msgraph, okta) supply operations. A dry run performs only
+the check (or a read-only operation).
 
 A write answered 5xx, timed out or cut off after it left may have been applied, and is never
 re-sent blindly: with a `check` the target is read back (the change is there: CHANGED,
