@@ -8,6 +8,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 from connectors import crypto
+from idconfluence.validators import multi_line, single_line
 
 
 class HealthStatus(models.TextChoices):
@@ -20,11 +21,14 @@ class Connector(models.Model):
     name = models.CharField(
         max_length=100,
         unique=True,
-        validators=[RegexValidator(r"^[a-z0-9][a-z0-9_-]*$", "lowercase letters, digits, - and _")],
+        validators=[
+            RegexValidator(r"^[a-z0-9][a-z0-9_-]*\Z", "lowercase letters, digits, - and _"),
+            single_line,
+        ],
         help_text="How workflows refer to this connector.",
     )
     type = models.CharField(max_length=50)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[multi_line])
     config = models.JSONField(default=dict, blank=True)
     secrets_encrypted = models.TextField(blank=True, editable=False)
     enabled = models.BooleanField(default=True)

@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+from django.core.exceptions import ValidationError
+from django.db import models
 
 from idconfluence.intake import IntakeError, check_value, parse_json
-from workflows.models import WorkflowVersion
+from workflows.models import Block, Workflow, WorkflowVersion
 
 FORMAT = "idconfluence.workflow/v1"
 SCHEMA_PATH = Path(__file__).parent / "schema" / "workflow.schema.json"
@@ -45,8 +47,9 @@ def parse(data: bytes | str) -> Any:
 
 
 def check(document: Any) -> dict[str, Any]:
-    """Validate against the intake rule (no NaN, no NUL, bounded depth...) then the schema;
-    every problem is reported with its JSON path."""
+    """Validate against the intake rule (no NaN, no NUL, bounded depth...), the schema, then the
+    model fields' own validators (no control characters in names, labels, descriptions); every
+    problem is reported with its JSON path."""
     try:
         check_value(document)
     except IntakeError as exc:
@@ -58,7 +61,33 @@ def check(document: Any) -> dict[str, Any]:
     ]
     if errors:
         raise DocumentError(errors)
+    errors = _field_errors(document)
+    if errors:
+        raise DocumentError(errors)
     return document  # type: ignore[no-any-return]
+
+
+def _field_errors(document: dict[str, Any]) -> list[str]:
+    """What the model fields the document is stored in would refuse, by JSON path."""
+    meta = document["workflow"]
+    texts: list[tuple[str, type[models.Model], str, Any]] = [
+        (f"workflow/{name}", Workflow, name, meta.get(name)) for name in ("name", "description")
+    ]
+    texts += [
+        (f"blocks/{i}/label", Block, "label", block.get("label"))
+        for i, block in enumerate(document["blocks"])
+    ]
+    errors = []
+    for path, model, name, value in texts:
+        if not isinstance(value, str):
+            continue
+        try:
+            field = model._meta.get_field(name)
+            assert isinstance(field, models.Field)  # noqa: S101 - text columns
+            field.run_validators(value)
+        except ValidationError as exc:
+            errors += [f"{path}: {message}" for message in exc.messages]
+    return errors
 
 
 def version_document(version: WorkflowVersion) -> dict[str, Any]:

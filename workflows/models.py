@@ -11,6 +11,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
+from idconfluence.validators import multi_line, single_line
 from workflows.status import ExecutionState, RunState, StepState, TriggerKind, VersionState
 
 
@@ -20,8 +21,8 @@ class FrozenVersionError(Exception):
 
 class Workflow(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    name = models.CharField(max_length=200, validators=[single_line])
+    description = models.TextField(blank=True, validators=[multi_line])
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -99,12 +100,15 @@ class Block(models.Model):
     version = models.ForeignKey(WorkflowVersion, on_delete=models.CASCADE, related_name="blocks")
     key = models.CharField(
         max_length=64,
-        validators=[RegexValidator(r"^[a-z_][a-z0-9_]*$", "lowercase letters, digits and _")],
+        validators=[
+            RegexValidator(r"^[a-z_][a-z0-9_]*\Z", "lowercase letters, digits and _"),
+            single_line,
+        ],
         help_text="Stable name; later blocks read this block's output as context.<key>.",
     )
     kind = models.CharField(max_length=20)
     type = models.CharField(max_length=50)
-    label = models.CharField(max_length=200, blank=True)
+    label = models.CharField(max_length=200, blank=True, validators=[single_line])
     config = models.JSONField(default=dict, blank=True)
     position_x = models.IntegerField(default=0)
     position_y = models.IntegerField(default=0)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from idconfluence.intake import IntakeError, parse_json
 from workflows.services.triggers import ResumeRefused, callback_resume
 from workflows.services.webhooks import webhook_receive
-from workflows.triggers.body import BodyTooLarge, read_limited
+from workflows.triggers.body import BodyLengthRequired, BodyTooLarge, read_limited
 
 CALLBACK_MAX_BYTES = 64 * 1024
 
@@ -44,6 +44,8 @@ def resume(request: HttpRequest, token: str) -> JsonResponse:
         data = parse_json(body) if is_json and body.strip() else {}
     except BodyTooLarge as exc:
         return _refused(413, str(exc))
+    except BodyLengthRequired as exc:
+        return _refused(411, str(exc))
     except IntakeError as exc:
         return JsonResponse({"status": "refused", **exc.as_dict()}, status=400)
     if not isinstance(data, dict) or not isinstance(data.get("payload", {}), dict):

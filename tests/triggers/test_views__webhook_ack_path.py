@@ -47,7 +47,10 @@ def deliver(sender: Sender, stream: Firehose, declared: int | None) -> tuple[int
     request.META.pop("CONTENT_LENGTH", None)
     if declared is not None:
         request.META["CONTENT_LENGTH"] = str(declared)
-    request._stream = stream  # what the server hands Django: the socket, not a buffered body
+        request._stream = stream  # what the server hands Django: the socket, not a buffered body
+    else:  # chunked under a server that dechunks (gunicorn): wsgi.input ends with the body
+        request.META["wsgi.input"] = stream
+        request.META["wsgi.input_terminated"] = True
     response = views_hooks.webhook(request, token=sender.endpoint.token)
     return response.status_code, response.content.decode()
 

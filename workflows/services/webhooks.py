@@ -34,7 +34,7 @@ from workflows.services.runs import NotRunnable, run_start
 from workflows.services.triggers import endpoint_secrets
 from workflows.status import TriggerKind, VersionState
 from workflows.triggers.auth import Unauthorized, authenticate
-from workflows.triggers.body import BodyTooLarge
+from workflows.triggers.body import BodyLengthRequired, BodyTooLarge
 
 logger = logging.getLogger(__name__)
 JSON_TYPES = ("application/json",)
@@ -86,7 +86,8 @@ def webhook_receive(
     read_body: Callable[[int], bytes],
 ) -> Answer:
     """Answer one delivery to `/hooks/<token>/`. `headers` have lower-case names; `read_body(n)`
-    returns the body or raises BodyTooLarge past n bytes."""
+    returns the body or raises BodyTooLarge past n bytes (BodyLengthRequired for a chunked body
+    the server cannot read: 411, never a misleading 401 on an empty body)."""
     delivery = _Delivery(None, _safe_headers(headers), remote_addr, timezone.now())
     if not _plausible_token(token):  # %00 or non-ASCII cannot name an endpoint
         return _refuse(delivery, 404, "no webhook endpoint has this address")
@@ -113,6 +114,8 @@ def webhook_receive(
     except BodyTooLarge as exc:
         delivery.body_size = exc.declared
         return _refuse(delivery, 413, str(exc))
+    except BodyLengthRequired as exc:
+        return _refuse(delivery, 411, str(exc))
     delivery.body_size = len(body)
     try:
         message_id = authenticate(
