@@ -20,8 +20,10 @@ __all__ = [
     "DeliveryOutcome",
     "ScheduleFire",
     "TriggerSchedule",
+    "UnknownHookSource",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "WebhookRate",
 ]
 
 
@@ -149,6 +151,37 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"delivery {self.pk} ({self.outcome}, {self.status_code})"
+
+
+class WebhookRate(models.Model):
+    """An endpoint's deliveries in its current minute: one row per endpoint, upserted once per
+    delivery (the count restarts at 1 when the minute changes)."""
+
+    endpoint = models.OneToOneField(
+        WebhookEndpoint, primary_key=True, on_delete=models.CASCADE, related_name="rate"
+    )
+    minute = models.BigIntegerField(help_text="Unix time // 60 of the counted minute")
+    hits = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.hits} deliveries in minute {self.minute} to endpoint {self.endpoint_id}"
+
+
+class UnknownHookSource(models.Model):
+    """Refusals of `/hooks/<token>/` for tokens that name no active endpoint, counted per source
+    (an IPv4 address or an IPv6 /64): one row per source, however many it sends, instead of a
+    delivery row and an audit event each."""
+
+    source = models.CharField(max_length=64, unique=True, help_text="IP address or IPv6 /64")
+    refusals = models.PositiveBigIntegerField(default=0)
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-last_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.refusals} unknown-address refusals"
 
 
 def _sync_triggers_on_publish(

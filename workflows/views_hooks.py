@@ -27,7 +27,7 @@ def webhook(request: HttpRequest, token: str) -> JsonResponse:
         remote_addr=_remote_addr(request),
         read_body=lambda limit: read_limited(request, limit),
     )
-    return JsonResponse(answer.body, status=answer.status)
+    return JsonResponse(answer.body, status=answer.status, headers=answer.headers or None)
 
 
 @csrf_exempt

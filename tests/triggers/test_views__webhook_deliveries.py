@@ -17,7 +17,7 @@ from audit.models import AuditEvent
 from tests.support.factories import published
 from tests.triggers.conftest import WORKDAY_HIRES, Sender, sample, triggered, webhook_sender
 from workflows.models import Run, Workflow, WorkflowVersion
-from workflows.models_triggers import WebhookDelivery, WebhookEndpoint
+from workflows.models_triggers import UnknownHookSource, WebhookDelivery, WebhookEndpoint
 from workflows.services.triggers import endpoint_rotate_secret
 
 pytestmark = pytest.mark.django_db
@@ -131,8 +131,9 @@ def test_an_unknown_address_is_404_and_a_disabled_workflow_409(sender: Sender) -
     response = sender.post(sample("workday-hire"))
     assert (response.status_code, response.json()["error"]) == (409, "the workflow is disabled")
     assert not Run.objects.exists()
-    assert list(WebhookDelivery.objects.values_list("status_code", flat=True)) == [409, 404]
-    assert AuditEvent.objects.filter(action="webhook.refused").count() == 2
+    assert list(WebhookDelivery.objects.values_list("status_code", flat=True)) == [409]
+    assert AuditEvent.objects.filter(action="webhook.refused").count() == 1
+    assert UnknownHookSource.objects.get().refusals == 1  # the unknown address: counted only
 
 
 def test_the_secret_is_stored_encrypted_and_the_previous_one_works_for_a_day(
@@ -206,8 +207,8 @@ def test_the_address_serves_the_newest_published_version_and_only_while_one_is(
     WebhookEndpoint.objects.filter(pk=sender.endpoint.pk).update(active=False)
     response = sender.post({"n": 4}, msg_id="msg_inactive")
     assert response.status_code == 404
+    assert UnknownHookSource.objects.get().refusals == 1  # an inactive address: counted only
     assert list(WebhookDelivery.objects.values_list("status_code", "endpoint")) == [
-        (404, None),
         (409, sender.endpoint.pk),
         (202, sender.endpoint.pk),
         (202, sender.endpoint.pk),

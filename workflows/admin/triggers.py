@@ -14,7 +14,12 @@ from django.utils.html import format_html
 
 from workflows.admin.common import ReadOnlyAdmin
 from workflows.admin.run_now import WHEN, upcoming_table  # importing registers Run now
-from workflows.models_triggers import TriggerSchedule, WebhookDelivery, WebhookEndpoint
+from workflows.models_triggers import (
+    TriggerSchedule,
+    UnknownHookSource,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from workflows.services.schedules import schedule_upcoming
 from workflows.services.triggers import (
     endpoint_new_address,
@@ -144,3 +149,12 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
             return "—"
         url = reverse("admin:workflows_run_change", args=[obj.run_id])
         return format_html('<a href="{}">{}</a>', url, obj.run_id)
+
+
+@admin.register(UnknownHookSource)
+class UnknownHookSourceAdmin(ReadOnlyAdmin):
+    """Who keeps posting to addresses that name no endpoint: one row per source."""
+
+    list_display = ("source", "refusals", "first_at", "last_at")
+    search_fields = ("source",)
+    readonly_fields = ("source", "refusals", "first_at", "last_at")

@@ -4,7 +4,10 @@ Cheap refusals come first and the body is read only up to the trigger's limit. A
 delivery is one transaction (the run, its first execution, the delivery row, the audit event
 batched last so the audit chain's lock is held only for the commit). A replay of the same event
 hits the unique (endpoint, event key) constraint, rolls back, and answers with the first run.
-Every delivery is recorded; refused ones without their body, and also in the audit log.
+Every delivery to a known address is recorded; refused ones without their body, and also in the
+audit log. Two kinds are only counted, so that senders who have not authenticated cannot grow the
+logs at will (workflows/services/webhook_limits.py): addresses that name no active endpoint, per
+source, and deliveries past the endpoint's per-minute limit, answered 429 with Retry-After.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from workflows.models_triggers import DeliveryOutcome, WebhookDelivery, WebhookE
 from workflows.programs import load_program
 from workflows.services.runs import NotRunnable, run_start
 from workflows.services.triggers import endpoint_secrets
+from workflows.services.webhook_limits import OverLimit, count_delivery, count_unknown, rate_limit
 from workflows.status import TriggerKind, VersionState
 from workflows.triggers.auth import Unauthorized, authenticate
 from workflows.triggers.body import BodyLengthRequired, BodyTooLarge
@@ -47,6 +51,7 @@ MASK = "********"  # how a hidden header reads in the delivery log
 class Answer:
     status: int
     body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -88,13 +93,16 @@ def webhook_receive(
     """Answer one delivery to `/hooks/<token>/`. `headers` have lower-case names; `read_body(n)`
     returns the body or raises BodyTooLarge past n bytes (BodyLengthRequired for a chunked body
     the server cannot read: 411, never a misleading 401 on an empty body)."""
-    delivery = _Delivery(None, _safe_headers(headers), remote_addr, timezone.now())
+    received_at = timezone.now()
     if not _plausible_token(token):  # %00 or non-ASCII cannot name an endpoint
-        return _refuse(delivery, 404, "no webhook endpoint has this address")
+        return _unknown_address(remote_addr, received_at)
     version, endpoint = _published_version(token)
-    delivery.endpoint = endpoint
     if endpoint is None:
-        return _refuse(delivery, 404, "no webhook endpoint has this address")
+        return _unknown_address(remote_addr, received_at)
+    over = count_delivery(endpoint.pk)
+    if over is not None:
+        return _too_many(endpoint, over)
+    delivery = _Delivery(endpoint, _safe_headers(headers), remote_addr, received_at)
     if version is None:
         return _refuse(delivery, 409, "the workflow has no published version")
     program = load_program(version)
@@ -248,6 +256,32 @@ def _refuse(
             details={"status": status, "reason": reason, "delivery": row.pk},
         )
     return Answer(status, {"status": "refused", "error": message, **(answer or {})})
+
+
+def _unknown_address(remote_addr: str | None, received_at: datetime) -> Answer:
+    """404, counted against the source: no delivery row, no audit event."""
+    count_unknown(remote_addr, received_at)
+    return Answer(404, {"status": "refused", "error": "no webhook endpoint has this address"})
+
+
+def _too_many(endpoint: WebhookEndpoint, over: OverLimit) -> Answer:
+    """429 with Retry-After; only the minute's first excess delivery is recorded (in the audit
+    log), the others are counted."""
+    limit = rate_limit()
+    if over.first:
+        record(
+            action="webhook.rate_limited",
+            actor_label="webhook sender",
+            target=endpoint,
+            workflow_id=endpoint.workflow_id,
+            details={"limit_per_minute": limit, "retry_after": over.retry_after},
+        )
+    message = f"over {limit} deliveries a minute to this address; retry in {over.retry_after} s"
+    return Answer(
+        429,
+        {"status": "refused", "error": message, "retry_after": over.retry_after},
+        headers={"Retry-After": str(over.retry_after)},
+    )
 
 
 def _refuse_input(delivery: _Delivery, exc: IntakeError) -> Answer:
