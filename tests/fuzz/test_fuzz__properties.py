@@ -6,9 +6,11 @@ or refuse it with a message naming the problem; never a 500, never a traceback."
 from __future__ import annotations
 
 import base64
+import collections
 import hashlib
 import hmac
 import itertools
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,11 +19,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from idconfluence.intake import IntakeError, parse_json
 from tests.fuzz import contracts
-from tests.fuzz.strategies import DOCUMENT_BYTES, JSON_BYTES
-from tests.triggers.conftest import Sender, webhook_sender
+from tests.fuzz.strategies import DOCUMENT_BYTES, JSON_BYTES, NESTED, SCALARS, plausible_document
+from tests.triggers.conftest import WORKDAY_HIRES, Sender, sample, webhook_sender
 from workflows.services.triggers import endpoint_path
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
@@ -129,3 +132,59 @@ class _Null:
 
     def flush(self) -> None:
         pass
+
+
+HIRE_FIELDS = st.sampled_from([b'"eventType"', b'"eventId"', b'"worker"', b'"extra"'])
+
+
+@pytest.fixture
+def hires(db: None, client: Client) -> Sender:
+    return webhook_sender(client, slug="fuzz-hires", **WORKDAY_HIRES)
+
+
+@pytest.mark.django_db
+def test_a_hostile_hire_through_filter_and_mapping_is_answered_not_raised(hires: Sender) -> None:
+    """The trigger's CEL filter, idempotency key and mapping see fuzzed members of a real hire."""
+    ids = itertools.count()
+    statuses: collections.Counter[int] = collections.Counter()
+
+    @HTTP
+    @given(st.dictionaries(HIRE_FIELDS, st.one_of(SCALARS, NESTED), max_size=3))
+    def deliver(members: dict[bytes, bytes]) -> None:
+        # The fuzzed members replace the sample's (a repeated key would only be refused).
+        kept = {
+            k: v for k, v in sample("workday-hire").items() if json.dumps(k).encode() not in members
+        }
+        pieces = [json.dumps(k).encode() + b":" + json.dumps(v).encode() for k, v in kept.items()]
+        body = b"{" + b",".join(pieces + [k + b":" + v for k, v in members.items()]) + b"}"
+        response = hires.client.post(
+            endpoint_path(hires.endpoint),
+            data=body,
+            content_type="application/json",
+            headers=sign(hires.secret, f"msg_{next(ids)}", body),
+        )
+        answer = response.json()
+        assert response.status_code in (200, 202, 400, 401), answer
+        if response.status_code >= 400:
+            assert answer["status"] == "refused" and answer["error"], answer
+        statuses[response.status_code] += 1
+
+    deliver()
+    assert statuses[202] and statuses[400], statuses  # both outcomes were reached
+
+
+@pytest.mark.django_db
+def test_import_and_publish_publishes_or_names_each_refusal(tmp_path: Path) -> None:
+    files = itertools.count()
+
+    @IMPORTS
+    @given(plausible_document())
+    def publish(body: bytes) -> None:
+        path = tmp_path / f"doc-{next(files)}.json"
+        path.write_bytes(body)
+        try:
+            call_command("import_workflow", str(path), "--publish", stdout=_Null())
+        except CommandError as exc:
+            assert str(exc).strip()
+
+    publish()
