@@ -74,6 +74,12 @@ def draft_save(
     duplicates = sorted({k for k in keys if keys.count(k) > 1})
     if duplicates:
         raise documents.DocumentError([f"blocks: key {k!r} is used twice" for k in duplicates])
+    exits = [(e["from"], e["outcome"]) for e in document["edges"]]
+    repeated = sorted({exit for exit in exits if exits.count(exit) > 1})
+    if repeated:  # the database allows one edge per block and outcome (edge_outcome_unique)
+        raise documents.DocumentError(
+            [f"edges: block {b!r} has more than one {o!r} edge" for b, o in repeated]
+        )
     with transaction.atomic():
         draft = workflow.versions.select_for_update().filter(state=VersionState.DRAFT).first()
         if draft and not replace:
