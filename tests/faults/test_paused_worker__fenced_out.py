@@ -82,7 +82,7 @@ def test_a_frozen_worker_that_wakes_after_a_successful_retry_changes_nothing(
         assert parked.failure_reason.startswith("execution window exceeded at step add_staff")
         target.delay = 0
         host_b = Process(["qcluster"], tmp_path / "host_b.log", child_env())
-        host_b.wait_for_output("ready for work")
+        host_b.wait_for_output("ready for work", timeout=60)
         retry = execution_retry(execution=parked, actor=None)
         done = wait_until(lambda: latest(run, "succeeded", "parked"), 20, "the retry")
         assert (done.pk, done.state) == (retry.pk, "succeeded"), done.failure_reason

@@ -78,7 +78,7 @@ class Process:
 
 def start_cluster(tmp_path: Path, **env: str) -> Process:
     cluster = Process(["qcluster"], tmp_path / "qcluster.log", child_env(**env))
-    cluster.wait_for_output("ready for work")
+    cluster.wait_for_output("ready for work", timeout=60)
     return cluster
 
 
