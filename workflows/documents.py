@@ -43,7 +43,7 @@ def parse(data: bytes | str) -> Any:
     try:
         return parse_json(data)
     except IntakeError as exc:
-        raise DocumentError([f"{exc.path}: {exc.message} ({exc.limit})"]) from None
+        raise _refused(exc) from None
 
 
 def check(document: Any) -> dict[str, Any]:
@@ -53,7 +53,7 @@ def check(document: Any) -> dict[str, Any]:
     try:
         check_value(document)
     except IntakeError as exc:
-        raise DocumentError([f"{exc.path}: {exc.message} ({exc.limit})"]) from None
+        raise _refused(exc) from None
     validator = jsonschema.Draft202012Validator(schema())
     errors = [
         f"{'/'.join(str(p) for p in e.absolute_path) or '(document)'}: {e.message}"
@@ -65,6 +65,10 @@ def check(document: Any) -> dict[str, Any]:
     if errors:
         raise DocumentError(errors)
     return document  # type: ignore[no-any-return]
+
+
+def _refused(exc: IntakeError) -> DocumentError:
+    return DocumentError([f"{exc.path}: {exc.message} ({exc.limit})"])
 
 
 def _field_errors(document: dict[str, Any]) -> list[str]:

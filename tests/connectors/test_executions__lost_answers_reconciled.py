@@ -15,9 +15,7 @@ from tests.connectors.test_rest__write_answered_502_applied_once import Target, 
 from tests.connectors.test_scim__create_answer_lost_reconciled import users_named
 from tests.faults.support import ledger, lost_executions
 from tests.support.documents import block, document, edge
-from tests.support.factories import published
-from workflows.models import Execution, Run
-from workflows.services.executions import execution_run
+from tests.support.factories import perform, published
 from workflows.services.runs import execution_retry, run_start
 
 pytestmark = [pytest.mark.servers, pytest.mark.django_db]
@@ -59,14 +57,6 @@ def connectors(scim: ScimServer, http_server: Any, *, check: bool) -> None:
     )
     row.set_secrets({})
     row.save()
-
-
-def perform(run: Run) -> Execution:
-    execution = run.executions.order_by("-number").first()
-    assert execution is not None
-    execution_run(execution_id=execution.pk)
-    execution.refresh_from_db()
-    return execution
 
 
 def test_both_lost_answers_are_read_back_and_each_change_is_made_once(

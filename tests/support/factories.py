@@ -8,7 +8,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from connectors.models import Connector
-from workflows.models import WorkflowVersion
+from workflows.models import Execution, Run, WorkflowVersion
+from workflows.services.executions import execution_run
 from workflows.services.versions import workflow_import
 
 
@@ -28,3 +29,12 @@ def journal_connector(tmp_path: Path, name: str = "journal", **config: Any) -> C
 
 def published(document: dict[str, Any], actor: Any = None) -> WorkflowVersion:
     return workflow_import(document=document, actor=actor, publish=True)
+
+
+def perform(run: Run) -> Execution:
+    """Perform the run's latest execution in this process and return it as stored."""
+    execution = run.executions.order_by("-number").first()
+    assert execution is not None
+    execution_run(execution_id=execution.pk)
+    execution.refresh_from_db()
+    return execution

@@ -11,20 +11,12 @@ from django.db import connection
 from idconfluence.conf import idc_settings
 from tests.support.connector_types import journal_lines
 from tests.support.documents import four_step
-from tests.support.factories import journal_connector, published
-from workflows.models import Execution, Run, Step
+from tests.support.factories import journal_connector, perform, published
+from workflows.models import Step
 from workflows.services.executions import execution_run
 from workflows.services.runs import NotRetryable, execution_retry, run_retrigger, run_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def perform(run: Run) -> Execution:
-    execution = run.executions.order_by("-number").first()
-    assert execution is not None
-    execution_run(execution_id=execution.pk)
-    execution.refresh_from_db()
-    return execution
 
 
 def test_four_blocks_run_to_succeeded_with_four_steps(tmp_path: Path) -> None:

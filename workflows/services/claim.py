@@ -20,12 +20,12 @@ from django.db import models, transaction
 from django.db.models import F
 from django.db.models.functions import Now
 
-from audit.services import record
 from connectors.services import get_many
 from idconfluence.conf import idc_settings
 from workflows.engine.program import Program, program_connectors
 from workflows.models import Execution
 from workflows.programs import load_program
+from workflows.services.run_audit import audit_execution
 from workflows.status import ExecutionState
 
 
@@ -74,18 +74,3 @@ def execution_claim(*, execution_id: int, worker: str = "") -> Claim | None:
     execution.state = ExecutionState.RUNNING
     execution.lease += 1  # the row was locked: nobody else moved it
     return Claim(execution, program, connectors, execution.lease, ends_at)
-
-
-def audit_execution(
-    execution: Execution, action: str, details: dict[str, Any], target: Any = None
-) -> None:
-    run = execution.run
-    record(
-        action=action,
-        actor_label="system",
-        target=target or execution,
-        workflow_id=run.workflow_id,
-        run_id=run.pk,
-        execution_id=execution.pk,
-        details=details,
-    )

@@ -29,8 +29,9 @@ from workflows.engine.errors import WindowExceeded
 from workflows.engine.program import Program
 from workflows.engine.runner import Failed, Finished, NeedsCall, NeedsWait, Walk
 from workflows.models import Execution, Run
-from workflows.services.claim import Claim, audit_execution, execution_claim
+from workflows.services.claim import Claim, execution_claim
 from workflows.services.guard import DeadlineGuard
+from workflows.services.run_audit import audit_execution
 from workflows.services.step_writer import StepWriter, intent_row
 from workflows.status import ExecutionState, RunState
 

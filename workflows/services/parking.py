@@ -19,8 +19,8 @@ from django.db.models import F
 from django.db.models.functions import Now
 
 from audit.services import batch as audit_batch
-from audit.services import record
 from workflows.models import Execution, Run, Step
+from workflows.services.run_audit import audit_execution
 from workflows.status import ExecutionState, RunState, StepState
 
 logger = logging.getLogger(__name__)
@@ -83,19 +83,10 @@ def execution_park_running(
         if "context" in checkpoint:
             run_fields["context"] = checkpoint["context"]
         Run.objects.filter(pk=execution.run_id).update(**run_fields)
-        run = execution.run
-        for action, target, details in (
-            ("execution.parked", execution, {"reason": reason, "block": block}),
-            ("run.failed", run, {"reason": reason}),
-        ):
-            record(
-                action=action,
-                actor_label=actor_label,
-                target=target,
-                workflow_id=run.workflow_id,
-                run_id=run.pk,
-                execution_id=execution.pk,
-                details={**details, "worker": execution.worker},
-            )
+        details = {"reason": reason, "worker": execution.worker}
+        audit_execution(
+            execution, "execution.parked", {**details, "block": block}, None, actor_label
+        )
+        audit_execution(execution, "run.failed", details, execution.run, actor_label)
     logger.warning("execution %s parked by the %s: %s", execution_id, actor_label, reason)
     return True

@@ -14,9 +14,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import record
 from workflows import queue
 from workflows.models import Execution, Run, Workflow, WorkflowVersion
+from workflows.services.run_audit import record_run_event as _record
 from workflows.status import LIVE_EXECUTION_STATES, ExecutionState, RunState, TriggerKind
 
 
@@ -217,13 +217,12 @@ def run_resume(
         Execution.objects.filter(pk=waiting.pk).update(state=ExecutionState.RESUMED)
         Run.objects.filter(pk=run.pk).update(state=RunState.RUNNING)
         details = {"block": block_key, "outcome": outcome, "resumed_as": execution.pk}
-        record(
-            action="execution.resumed",
+        _record(
+            run,
+            "execution.resumed",
             actor=actor,
             actor_label=actor_label,
             target=waiting,
-            workflow_id=run.workflow_id,
-            run_id=run.pk,
             execution_id=waiting.pk,
             details=details,
         )
@@ -271,26 +270,3 @@ def _close(execution: Execution, state: str, actor: Any, note: str) -> None:
         details={"note": note, "was": execution.state},
     )
     execution.state = state
-
-
-def _record(
-    run: Run,
-    action: str,
-    *,
-    actor: Any,
-    target: Any,
-    execution_id: int | None,
-    details: dict[str, Any],
-    actor_label: str = "",
-) -> None:
-    """An audit event tied to `run` and one of its executions, in the caller's transaction."""
-    record(
-        action=action,
-        actor=actor,
-        actor_label=actor_label,
-        target=target,
-        workflow_id=run.workflow_id,
-        run_id=run.pk,
-        execution_id=execution_id,
-        details=details,
-    )

@@ -3,7 +3,9 @@ audited; a published version is never modified (new content always makes a new d
 
 from __future__ import annotations
 
-from typing import Any
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +16,8 @@ from workflows.engine.graph import Graph, Issue
 from workflows.engine.validate import validate
 from workflows.models import Block, Edge, FrozenVersionError, Workflow, WorkflowVersion
 from workflows.status import VersionState
+
+T = TypeVar("T")
 
 
 class PublishRefused(Exception):
@@ -70,12 +74,10 @@ def draft_save(
 ) -> WorkflowVersion:
     """Write `document` as the workflow's draft (replacing an existing draft's content)."""
     documents.check(document)
-    keys = [b["key"] for b in document["blocks"]]
-    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    duplicates = _repeated(b["key"] for b in document["blocks"])
     if duplicates:
         raise documents.DocumentError([f"blocks: key {k!r} is used twice" for k in duplicates])
-    exits = [(e["from"], e["outcome"]) for e in document["edges"]]
-    repeated = sorted({exit for exit in exits if exits.count(exit) > 1})
+    repeated = _repeated((e["from"], e["outcome"]) for e in document["edges"])
     if repeated:  # the database allows one edge per block and outcome (edge_outcome_unique)
         raise documents.DocumentError(
             [f"edges: block {b!r} has more than one {o!r} edge" for b, o in repeated]
@@ -99,7 +101,7 @@ def draft_save(
             actor=actor,
             target=draft,
             workflow_id=workflow.pk,
-            details={"checksum": draft.checksum, "blocks": len(keys)},
+            details={"checksum": draft.checksum, "blocks": len(document["blocks"])},
         )
     return draft
 
@@ -222,3 +224,8 @@ def draft_from_version(*, version: WorkflowVersion, actor: Any) -> WorkflowVersi
 
 def _user(actor: Any) -> Any:
     return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _repeated(items: Iterable[T]) -> list[T]:
+    """Values found more than once, sorted (a document may hold thousands of blocks: linear)."""
+    return sorted(value for value, n in Counter(items).items() if n > 1)  # type: ignore[type-var]
