@@ -9,17 +9,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from connectors import services
 from connectors.forms import clear_input, connector_form_for, secret_input
+from connectors.jobs import TEST_CONNECTION
 from connectors.models import Connector, HealthStatus, LocalGrant
 from connectors.registry import all_types
 from idconfluence.admin_base import ReadOnlyAdmin
+from idconfluence.jobs.admin import start_in_background
 
 _HEALTH_COLOURS = {HealthStatus.OK: "#2e7d32", HealthStatus.FAILING: "#c62828"}
 
@@ -93,12 +94,11 @@ class ConnectorAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def health_summary(self, obj: Connector) -> str:
         return Truncator(obj.health_message).chars(80)
 
-    @admin.action(permissions=["change"], description="Test connection")
-    def test_connection(self, request: HttpRequest, queryset: QuerySet[Connector]) -> None:
-        for connector in queryset:
-            result = services.connector_test(connector=connector, actor=request.user)
-            level = messages.SUCCESS if result.ok else messages.ERROR
-            self.message_user(request, f"{connector.name}: {result.message}", level=level)
+    @admin.action(permissions=["change"], description="Test connection (in the background)")
+    def test_connection(self, request: HttpRequest, queryset: QuerySet[Connector]) -> HttpResponse:
+        """Each test may wait a whole window on the network: never inside the request."""
+        selected = queryset.order_by("name").values_list("pk", "name")
+        return start_in_background(self, request, TEST_CONNECTION, selected)
 
 
 @admin.register(LocalGrant)

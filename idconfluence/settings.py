@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "connectors",
     "workflows",
     "approvals",
+    "idconfluence.jobs",
 ]
 
 MIDDLEWARE = [

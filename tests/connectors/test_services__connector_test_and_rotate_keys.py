@@ -16,6 +16,7 @@ from audit.models import AuditEvent
 from connectors.models import Connector, HealthStatus
 from connectors.services import connector_test
 from tests.connectors.servers import ScimServer
+from tests.support.jobs import run_open_items
 
 pytestmark = pytest.mark.django_db
 
@@ -59,13 +60,17 @@ def test_admin_action_marks_a_wrong_token_failing_and_the_list_shows_it(
             "action": "test_connection",
             "_selected_action": [connector.pk],
         },
-        follow=True,
     )
+    assert response.status_code == 302  # to the job's progress page: the test runs in a task
+    assert run_open_items() == ["failed"]
 
     connector.refresh_from_db()
     assert connector.health_status == HealthStatus.FAILING
     assert "401" in connector.health_message
-    page = response.content.decode()
+    progress = client.get(response["Location"]).content.decode()
+    assert "0 done, 1 failed, 0 remaining" in progress
+    assert "stale-token-9999" not in progress
+    page = client.get("/admin/connectors/connector/").content.decode()
     assert "Failing" in page
     assert "stale-token-9999" not in page
     assert "stale-token-9999" not in str(AuditEvent.objects.values_list("details", flat=True))

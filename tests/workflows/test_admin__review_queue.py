@@ -11,8 +11,10 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 
 from audit.models import AuditEvent
+from idconfluence.jobs.models import AdminJob
 from tests.support.documents import four_step
 from tests.support.factories import admin_user, journal_connector, published
+from tests.support.jobs import run_open_items
 from workflows.models import Execution, Run
 from workflows.services.executions import execution_run
 from workflows.services.runs import run_start
@@ -80,7 +82,17 @@ def test_bulk_retrigger_starts_one_new_run_per_parked_run(tmp_path: Path) -> Non
     second = run.executions.get()
     execution_run(execution_id=second.pk)
     operator = staff("operator", "operate_execution")
-    operator.post(QUEUE, {"action": "retrigger", "_selected_action": [first.pk, second.pk]})
+    response = operator.post(
+        QUEUE, {"action": "retrigger", "_selected_action": [first.pk, second.pk]}
+    )
+    job = AdminJob.objects.get()  # two selected: a background job, answered at once
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/jobs/adminjob/{job.pk}/change/"
+    assert not Run.objects.filter(trigger_kind="retrigger").exists()
+    assert run_open_items() == ["done", "done"]
+    assert run_open_items() == []  # nothing left, nothing done twice
+    page = operator.get(response["Location"]).content.decode()
+    assert "2 done, 0 failed, 0 remaining" in page
     new_runs = Run.objects.filter(trigger_kind="retrigger")
     assert sorted(r.input["user"] for r in new_runs) == ["ann", "jo"]
     assert AuditEvent.objects.filter(action="run.started", actor__username="operator").count() == 2

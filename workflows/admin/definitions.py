@@ -8,14 +8,13 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from workflows import documents
+from idconfluence.jobs.admin import act_or_start
+from workflows import documents, jobs
 from workflows.admin.common import ReadOnlyInline, report
 from workflows.models import Block, Edge, FrozenVersionError, Workflow, WorkflowVersion
 from workflows.services.versions import (
     DraftExists,
-    PublishRefused,
     draft_from_version,
-    version_publish,
     version_retire,
 )
 
@@ -115,22 +114,11 @@ class WorkflowVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return request.user.has_perm("workflows.publish_workflow")
 
     @admin.action(permissions=["publish"], description="Publish (validates first)")
-    def publish(self, request: HttpRequest, queryset: QuerySet[WorkflowVersion]) -> None:
-        ok: list[str] = []
-        failed: list[str] = []
-        for version in queryset.select_related("workflow"):
-            try:
-                version_publish(version=version, actor=request.user)
-                ok.append(f"{version.workflow.slug} v{version.number} published.")
-            except PublishRefused as exc:
-                failed.extend(
-                    f"{version.workflow.slug} v{version.number}: "
-                    f"{'block ' + block + ': ' if block else ''}{'; '.join(msgs)}"
-                    for block, msgs in exc.by_block().items()
-                )
-            except FrozenVersionError as exc:
-                failed.append(f"{version.workflow.slug}: {exc}")
-        report(self, request, ok, failed)
+    def publish(
+        self, request: HttpRequest, queryset: QuerySet[WorkflowVersion]
+    ) -> HttpResponse | None:
+        versions = list(queryset.select_related("workflow"))
+        return act_or_start(self, request, jobs.PUBLISH, versions, jobs.label)
 
     @admin.action(permissions=["change"], description="New draft from this version")
     def new_draft(self, request: HttpRequest, queryset: QuerySet[WorkflowVersion]) -> None:

@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import admin
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 
-from workflows.admin.common import ReadOnlyAdmin, ReadOnlyInline, report
+from idconfluence.jobs.admin import act_or_start
+from workflows import jobs
+from workflows.admin.common import ReadOnlyAdmin, ReadOnlyInline
 from workflows.models import Execution, ParkedExecution, Run, Step
-from workflows.services.runs import (
-    NotRetryable,
-    NotRunnable,
-    execution_resolve,
-    execution_retry,
-    run_cancel,
-    run_retrigger,
-)
 from workflows.status import ExecutionState, StepState
 
+Answer = HttpResponse | None
 STEP_FIELDS = (
     "seq",
     "block_key",
@@ -56,55 +51,30 @@ class ExecutionInline(ReadOnlyInline):
 
 
 class OperatorActions:
-    """Re-trigger and retry, permission-checked (workflows.operate_execution) and audited."""
+    """Re-trigger and retry, permission-checked (workflows.operate_execution) and audited; one
+    selected row is handled at once, more in a background job with a progress page."""
 
     def has_operate_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("workflows.operate_execution")
 
     @admin.action(permissions=["operate"], description="Retry from the failed step")
-    def retry_from_failed_step(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        def retry(execution: Execution) -> str:
-            new = execution_retry(execution=execution, actor=request.user)
-            return f"retrying from {new.start_block} as execution {new.pk}."
-
-        self._each(request, "Execution", _executions(queryset), retry)
+    def retry_from_failed_step(self, request: HttpRequest, queryset: QuerySet[Any]) -> Answer:
+        return self._act(request, jobs.RETRY, _executions(queryset))
 
     @admin.action(permissions=["operate"], description="Re-trigger (new run, same input)")
-    def retrigger(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        def retrigger(run: Run) -> str:
-            new = run_retrigger(run=run, actor=request.user)
-            return f"re-triggered as run {new.pk} on v{new.version.number}."
-
-        self._each(request, "Run", _runs(queryset), retrigger)
+    def retrigger(self, request: HttpRequest, queryset: QuerySet[Any]) -> Answer:
+        return self._act(request, jobs.RETRIGGER, _runs(queryset))
 
     @admin.action(permissions=["operate"], description="Mark as handled (no retry)")
-    def mark_handled(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        def resolve(execution: Execution) -> str:
-            execution_resolve(execution=execution, actor=request.user)
-            return "marked as handled."
-
-        self._each(request, "Execution", _executions(queryset), resolve)
+    def mark_handled(self, request: HttpRequest, queryset: QuerySet[Any]) -> Answer:
+        return self._act(request, jobs.RESOLVE, _executions(queryset))
 
     @admin.action(permissions=["operate"], description="Cancel the run")
-    def cancel_run(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        def cancel(run: Run) -> str:
-            run_cancel(run=run, actor=request.user)
-            return "cancelled."
+    def cancel_run(self, request: HttpRequest, queryset: QuerySet[Any]) -> Answer:
+        return self._act(request, jobs.CANCEL, _runs(queryset))
 
-        self._each(request, "Run", _runs(queryset), cancel)
-
-    def _each(
-        self, request: HttpRequest, noun: str, rows: Sequence[Any], act: Callable[[Any], str]
-    ) -> None:
-        """One service call per row; a refusal is reported with its reason and the rest go on."""
-        ok: list[str] = []
-        failed: list[str] = []
-        for row in rows:
-            try:
-                ok.append(f"{noun} {row.pk}: {act(row)}")
-            except (NotRetryable, NotRunnable) as exc:
-                failed.append(f"{noun} {row.pk}: {exc}")
-        report(self, request, ok, failed)  # type: ignore[arg-type]
+    def _act(self, request: HttpRequest, kind: str, rows: Sequence[Any]) -> Answer:
+        return act_or_start(self, request, kind, rows, jobs.label)  # type: ignore[arg-type]
 
 
 def _runs(queryset: QuerySet[Any]) -> list[Run]:

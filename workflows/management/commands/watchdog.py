@@ -1,4 +1,5 @@
-"""`manage.py watchdog`: parks executions whose worker died and re-enqueues lost messages.
+"""`manage.py watchdog`: parks executions whose worker died and re-enqueues lost messages
+(executions' and background jobs' alike).
 
 It runs beside `qcluster`, not inside it, so it keeps working when the cluster is wedged. It
 cannot die quietly: a round that fails (PostgreSQL restarted, the broker down, any error) is
@@ -22,6 +23,7 @@ from django.db import close_old_connections, connections
 from django.utils import timezone
 
 from idconfluence.conf import idc_settings
+from idconfluence.jobs.services import sweep_stalled_items
 from workflows import queue
 from workflows.services.sweeps import sweep_overdue, sweep_unclaimed
 
@@ -71,7 +73,7 @@ class Command(BaseCommand):
             # each sweep on its own: parking needs no broker, and one failing must not starve
             # the other
             counts, errors = [], []
-            for sweep in (sweep_overdue, sweep_unclaimed):
+            for sweep in (sweep_overdue, sweep_unclaimed, sweep_stalled_items):
                 try:
                     counts.append(sweep())
                 except Exception as exc:
@@ -79,9 +81,11 @@ class Command(BaseCommand):
                         raise
                     counts.append(0)
                     errors.append(exc)
-            parked, requeued = counts
-            if parked or requeued or once:
-                self.stdout.write(f"watchdog: parked {parked}, re-enqueued {requeued}")
+            parked, requeued, resent = counts
+            if parked or requeued or resent or once:
+                self.stdout.write(
+                    f"watchdog: parked {parked}, re-enqueued {requeued}, job items re-sent {resent}"
+                )
             if errors:
                 self._reset_connections()
                 if failures == 0:
