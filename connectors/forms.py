@@ -14,6 +14,7 @@ from jsonschema import Draft202012Validator
 
 from connectors.models import Connector
 from connectors.registry import all_types, get_type, type_choices
+from idconfluence.forms import IntakeJSONField
 
 MASK = "********"
 CREDENTIAL_INPUT = "secret__"
@@ -30,6 +31,7 @@ def clear_input(name: str) -> str:
 
 class ConnectorForm(forms.ModelForm):  # type: ignore[type-arg]
     type = forms.ChoiceField(choices=type_choices)
+    config = IntakeJSONField(required=False, initial=dict)
     secret_names: ClassVar[tuple[str, ...]] = ()
 
     class Meta:

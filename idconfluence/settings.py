@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "idconfluence.middleware.RefuseNulMiddleware",
 ]
 
 ROOT_URLCONF = "idconfluence.urls"

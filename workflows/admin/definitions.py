@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
+from idconfluence.forms import IntakeJSONField
 from idconfluence.jobs.admin import act_or_start
 from workflows import documents, jobs
 from workflows.admin.common import ReadOnlyInline, report
@@ -61,8 +64,14 @@ class DraftOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
         return self._editable(obj) and super().has_delete_permission(request, obj)
 
 
+JSON_INTAKE: Mapping[type[models.Field[Any, Any]], Mapping[str, Any]] = {
+    models.JSONField: {"form_class": IntakeJSONField}
+}
+
+
 class BlockInline(DraftOnlyInline):
     model = Block
+    formfield_overrides = JSON_INTAKE
     fields = ("key", "kind", "type", "label", "config", "position_x", "position_y")
 
 
@@ -159,6 +168,7 @@ class WorkflowVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(Block)
 class BlockAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    formfield_overrides = JSON_INTAKE
     list_display = ("key", "version", "kind", "type", "label")
     list_filter = ("kind",)
     list_select_related = ("version", "version__workflow")

@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from idconfluence.forms import IntakeJSONField
 from workflows.admin import definitions
 from workflows.models import Workflow
 from workflows.models_triggers import TriggerSchedule, WebhookEndpoint
@@ -46,7 +47,7 @@ def upcoming_table(schedule: TriggerSchedule) -> str:
     )
 
 
-class IndentedJSONField(forms.JSONField):
+class IndentedJSONField(IntakeJSONField):
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, forms.fields.InvalidJSONInput):
             return value  # what the person typed, shown back with its error

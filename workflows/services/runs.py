@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from idconfluence.intake import IntakeError, check_value
 from workflows import queue
 from workflows.models import Execution, Run, Workflow, WorkflowVersion
 from workflows.services.run_audit import record_run_event as _record
@@ -45,6 +46,14 @@ def _new_execution(run: Run, *, first: bool = False, **fields: Any) -> Execution
     return execution
 
 
+def _check_input(event: dict[str, Any]) -> None:
+    """Input from the console, a command, a schedule or a re-trigger: the JSON intake rule."""
+    try:
+        check_value(event)
+    except IntakeError as exc:
+        raise NotRunnable(f"the input is refused: {exc}") from exc
+
+
 def run_start(
     *,
     workflow: Workflow,
@@ -63,6 +72,8 @@ def run_start(
     if version is None:
         raise NotRunnable(f"workflow {workflow.slug!r} has no published version")
     event = input or {}
+    if trigger_kind != TriggerKind.WEBHOOK:  # a webhook body passed the same rule as it was read
+        _check_input(event)
     # No savepoint: on the webhook's hot path every statement counts, and a failure here
     # fails the caller's whole transaction anyway.
     with transaction.atomic(savepoint=False):
