@@ -1,7 +1,8 @@
 """Refuse a NUL character anywhere in a request's path, query or form fields with a 400 that
 says where, before any view hands it to PostgreSQL (which refuses NUL in text: a 500 from any
-admin filter or search, the audit API, a login form). Webhook and resume bodies are left to
-their own intake rule (`idconfluence.intake`), which reads them raw."""
+admin filter or search, the audit API, a login form). The webhook and resume endpoints are left
+to their own rule (`idconfluence.intake` for bodies, 404 for an address that names no endpoint,
+counted per source), which reads bodies raw."""
 
 from __future__ import annotations
 
@@ -24,10 +25,12 @@ def _nul_in(where: str, items: Iterable[tuple[str, list[str]]]) -> str | None:
 
 
 def _problem(request: HttpRequest) -> str | None:
+    if request.path.startswith(RAW_BODY_PREFIXES):
+        return None
     if "\x00" in request.path:
         return "the address holds a NUL character (U+0000)"
     problem = _nul_in("query parameter", request.GET.lists())
-    if problem or request.method != "POST" or request.path.startswith(RAW_BODY_PREFIXES):
+    if problem or request.method != "POST":
         return problem
     try:
         return _nul_in("form field", request.POST.lists())
@@ -44,7 +47,7 @@ class RefuseNulMiddleware:
         if problem is None:
             return self.get_response(request)
         message = f"{problem}, which is refused: remove it and send again"
-        if request.path.startswith(("/api/", *RAW_BODY_PREFIXES)):
+        if request.path.startswith("/api/"):
             body = json.dumps({"status": "refused", "error": message})
             return HttpResponse(body, status=400, content_type="application/json")
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")

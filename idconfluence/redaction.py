@@ -1,7 +1,9 @@
 """The one rule for keeping secrets out of anything stored or shown (steps, audit details, webhook
 deliveries). `redact(value, mask)` returns a JSON-ready copy of `value` (mappings become dicts with
-`str` keys, lists/tuples/sets become lists, NUL characters are dropped from strings and keys, which
-jsonb refuses) in which:
+`str` keys, lists/tuples/sets become lists; and it is always storable in jsonb, whatever a target
+answered: NUL characters are dropped from strings and keys, a lone surrogate becomes U+FFFD, and a
+non-finite float becomes the string "NaN", "Infinity" or "-Infinity", a container nested deeper
+than `MAX_DEPTH` becomes `TOO_DEEP`) in which:
 
 1. **By key name.** The whole value under a secret-bearing key is replaced by `mask`. A key is split
    into lower-cased name tokens on every non-alphanumeric character (`_`, `-`, `.`, space, ...), at
@@ -39,14 +41,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["REDACTED", "is_secret_key", "key_tokens", "redact", "redact_text"]
+__all__ = ["REDACTED", "is_secret_key", "key_tokens", "redact", "redact_text", "storable"]
 
 REDACTED = "[redacted]"
+#: Containers nested deeper than this are stored as TOO_DEEP (the intake depth limit, so anything
+#: that came in is kept whole; only a target's answer can be deeper).
+MAX_DEPTH = 64
+TOO_DEEP = f"[nested deeper than {MAX_DEPTH} levels: not kept]"
 
 SECRET_TOKENS = frozenset(
     {
@@ -132,8 +139,8 @@ def _basic_credentials(text: str) -> bool:
 
 
 def redact_text(text: str, mask: str = REDACTED) -> str:
-    """`text` with each credential-shaped span masked (rule 2) and NUL characters dropped."""
-    text = text.replace("\x00", "")
+    """`text` with each credential-shaped span masked (rule 2), storable (see the module)."""
+    text = _storable(text)
     if len(text) < 8:  # shorter than the shortest shape ("Bearer 1")
         return text
 
@@ -149,32 +156,58 @@ def redact_text(text: str, mask: str = REDACTED) -> str:
     return VALUE_SHAPES.sub(replace, text)
 
 
-def redact(value: Any, mask: str = REDACTED) -> Any:
-    """A copy of `value` with secret-bearing keys and credential-shaped strings masked."""
+def storable(value: Any) -> Any:
+    """A copy of `value` that jsonb takes (the storability rule above), nothing masked: for a
+    run's context, which later blocks read."""
+    return redact(value, mask=None)
+
+
+def redact(value: Any, mask: str | None = REDACTED) -> Any:
+    """A copy of `value` with secret-bearing keys and credential-shaped strings masked (with
+    `mask=None`: only made storable)."""
     root: list[Any] = [None]
     done: dict[int, Any] = {}  # id(container) -> its copy: shared or cyclic parts converted once
-    stack: list[tuple[Any, Any, Any]] = [(value, root, 0)]
+    stack: list[tuple[Any, Any, Any, int]] = [(value, root, 0, 0)]
     while stack:
-        item, parent, slot = stack.pop()
+        item, parent, slot, depth = stack.pop()
         if isinstance(item, str):
-            parent[slot] = redact_text(item, mask)
+            parent[slot] = _storable(item) if mask is None else redact_text(item, mask)
         elif isinstance(item, Mapping | list | tuple | set | frozenset):
             copy = done.get(id(item))
-            if copy is None:
+            if copy is None and depth >= MAX_DEPTH:
+                copy = TOO_DEEP
+            elif copy is None:
                 if isinstance(item, Mapping):
                     copy = {}
                     pending = []
                     for k, v in item.items():
-                        key = str(k).replace("\x00", "")
+                        key = _storable(str(k))
                         copy[key] = mask
-                        if not is_secret_key(key):
-                            pending.append((v, copy, key))
+                        if mask is None or not is_secret_key(key):
+                            pending.append((v, copy, key, depth + 1))
                     stack.extend(reversed(pending))
                 else:
                     copy = [None] * len(item)
-                    stack.extend((v, copy, i) for i, v in reversed(list(enumerate(item))))
+                    stack.extend(
+                        (v, copy, i, depth + 1) for i, v in reversed(list(enumerate(item)))
+                    )
                 done[id(item)] = copy
             parent[slot] = copy
+        elif isinstance(item, float) and not math.isfinite(item):
+            parent[slot] = NON_FINITE[int(math.copysign(1, item)) if math.isinf(item) else 0]
         else:
             parent[slot] = item
     return root[0]
+
+
+NON_FINITE = {0: "NaN", 1: "Infinity", -1: "-Infinity"}
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(text: str) -> str:
+    """Drop NUL (jsonb refuses it); replace lone surrogates (they cannot be encoded as UTF-8)."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if _LONE_SURROGATE.search(text):
+        text = _LONE_SURROGATE.sub("\ufffd", text)
+    return text

@@ -7,7 +7,14 @@ import time
 
 import pytest
 
-from idconfluence.redaction import REDACTED, is_secret_key, redact, redact_text
+from idconfluence.redaction import (
+    MAX_DEPTH,
+    REDACTED,
+    TOO_DEEP,
+    is_secret_key,
+    redact,
+    redact_text,
+)
 
 JWT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"  # noqa: E501
 PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7\nabc==\n-----END RSA PRIVATE KEY-----"
@@ -119,14 +126,24 @@ def test_the_original_is_not_changed() -> None:
     assert original == {"password": "p", "list": [{"token": "t"}], "text": "Bearer abc.def"}
 
 
-def test_deep_nesting_does_not_hit_the_recursion_limit() -> None:
+def test_deep_nesting_does_not_hit_the_recursion_limit_and_is_cut_where_jsonb_would_fail() -> None:
     deep: object = {"password": "p"}
     for i in range(50_000):
         deep = {"k": deep} if i % 2 else [deep]
     out = redact(deep)
-    for i in reversed(range(50_000)):
+    for i in reversed(range(50_000 - MAX_DEPTH, 50_000)):
         out = out["k"] if i % 2 else out[0]
-    assert out == {"password": REDACTED}
+    assert out == TOO_DEEP == "[nested deeper than 64 levels: not kept]"
+
+    kept: object = {"password": "p"}
+    for _ in range(MAX_DEPTH - 1):
+        kept = [kept]
+    assert str(redact(kept)).count("[") == MAX_DEPTH and REDACTED in str(redact(kept))
+
+
+def test_what_a_target_answers_is_always_storable() -> None:
+    answer = {"id": float("nan"), "n\x00ame": "a\x00b", "odd": "x\ud800y", "w": [float("-inf")]}
+    assert redact(answer) == {"id": "NaN", "name": "ab", "odd": "x\ufffdy", "w": ["-Infinity"]}
 
 
 def test_shared_and_cyclic_containers_are_converted_once() -> None:

@@ -4,7 +4,8 @@ Config: `journal` (file path), `sleep` (seconds before answering; to overrun the
 `db_sleep` (seconds spent inside a PostgreSQL query),
 `swallow_stop` (seconds spent catching every BaseException, the window's stop included),
 `c_busy` (PBKDF2 iterations: time spent in C, where no signal handler runs),
-`fail` ("permanent" or "retryable"; an operator "fixes" it by editing the config).
+`fail` ("permanent" or "retryable"; an operator "fixes" it by editing the config),
+`answer_json` (raw JSON text merged into the result, parsed as `requests` would: NaN allowed).
 Each journal line carries the call's idempotency key and whether it was a reconciling call.
 """
 
@@ -61,7 +62,8 @@ class JournalConnector(Connector):
                     "reconcile": options.reconcile,
                 }
                 fh.write(json.dumps(line) + "\n")
-        return Result(Outcome.CHANGED, f"{operation} done", {"args": args})
+        answer = json.loads(self.config["answer_json"]) if self.config.get("answer_json") else {}
+        return Result(Outcome.CHANGED, f"{operation} done", {"args": args, **answer})
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("op_") and name[3:] in OPERATIONS:

@@ -61,7 +61,10 @@ def test_run_now_is_prefilled_with_the_mapped_sample_and_starts_a_run(
 
 @pytest.mark.parametrize(
     ("text", "error"),
-    [("{not json", "Enter a valid JSON."), ("[1, 2]", "The input must be a JSON object")],
+    [
+        ("{not json", "$: not valid JSON: Expecting property name enclosed in double quotes"),
+        ("[1, 2]", "The input must be a JSON object"),
+    ],
 )
 def test_run_now_refuses_input_that_is_not_a_json_object(
     client: Client, hires: Workflow, text: str, error: str

@@ -170,6 +170,7 @@ def test_the_watchdog_backs_off_on_errors_and_logs_its_recovery(
 
     monkeypatch.setattr(watchdog, "sweep_overdue", sweep)
     monkeypatch.setattr(watchdog, "sweep_unclaimed", lambda **_: 0)
+    monkeypatch.setattr(watchdog, "sweep_stalled_items", lambda **_: 0)
     monkeypatch.setattr(watchdog, "BACKOFF_FIRST_SECONDS", 0.1)
     monkeypatch.setattr(queue, "_broker", object())
     before = signal.getsignal(signal.SIGTERM)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from idconfluence.intake import IntakeError, check_value
 from workflows.engine.blocks import CALL, WAIT, Call, Wait
 from workflows.engine.errors import EngineError
 from workflows.engine.graph import Block
@@ -116,7 +117,12 @@ def advance(program: Program, walk: Walk, *, clock: Clock, check: Check | None =
         started = clock()
         try:
             if block_type.effect == CALL:
-                return NeedsCall(block, block_type.call(config, walk.variables(started)))
+                call = block_type.call(config, walk.variables(started))
+                refusal = _unsendable(call)
+                if refusal:
+                    step_input = {"connector": call.connector, "operation": call.operation}
+                    return _fail(walk, block, step_input, refusal, started, clock())
+                return NeedsCall(block, call)
             if block_type.effect == WAIT:
                 wait = block_type.wait(config, walk.variables(started))
                 _record(walk, block, "waiting", "", wait.task, {}, "", started, clock())
@@ -163,6 +169,18 @@ def complete_call(
     walk.context[block.key] = output
     walk.cursor = error_target
     return None
+
+
+def _unsendable(call: Call) -> str:
+    """Arguments no target should get and no step could record as sent: a NUL or a lone
+    surrogate (from a CEL escape such as "\\u0000"), a non-finite number, an integer past 64 bits,
+    a value nested past the intake depth. Nothing is sent; the step says which argument."""
+    try:
+        check_value(call.args)
+    except IntakeError as exc:
+        where = exc.path.replace("$", "args", 1)
+        return f"argument {where} cannot be sent: {exc.message} ({exc.limit})"
+    return ""
 
 
 def _fail(

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from audit.services import batch as audit_batch
 from connectors.base import READ_ONLY_OPERATIONS, Outcome, Result
+from idconfluence.redaction import storable
 from workflows.engine import runner
 from workflows.engine.deadline import Deadline, HardStop
 from workflows.engine.errors import WindowExceeded
@@ -285,7 +286,10 @@ def _parked(failed: Failed) -> tuple[str, str, str]:
 
 
 def _saved(context: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in context.items() if key != "run"}
+    """The context as stored (checkpoint, run): whatever a target answered or CEL computed
+    (NaN, 1.0/0.0, a NUL), in a form jsonb takes."""
+    saved: dict[str, Any] = storable({key: value for key, value in context.items() if key != "run"})
+    return saved
 
 
 def _call_details(block_key: str, call: Any, result: Result) -> dict[str, Any]:
