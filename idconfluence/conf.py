@@ -11,6 +11,10 @@ DEFAULTS: dict[str, Any] = {
     "WATCHDOG_GRACE_SECONDS": 5,
     "WATCHDOG_INTERVAL_SECONDS": 2,
     "REQUEUE_AFTER_SECONDS": 30,
+    # Executions committed within this many ms share one queue message (0: one message each,
+    # sent in the committing thread); at most ENQUEUE_BATCH_SIZE per message.
+    "ENQUEUE_DELAY_MS": 5,
+    "ENQUEUE_BATCH_SIZE": 20,
     "ENCRYPTION_KEYS": [],
     "CONNECTOR_TYPES": [],
     "MAX_EXPRESSION_LENGTH": 1000,

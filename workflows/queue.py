@@ -10,15 +10,23 @@ rather than refuses times out after `SEND_TIMEOUT_SECONDS` instead of blocking t
 from __future__ import annotations
 
 import logging
+import os
+import threading
+import time
+from collections.abc import Sequence
 
 import redis
+from django.db import close_old_connections
 from django_q.brokers import Broker, get_broker
 from django_q.brokers.redis_broker import Redis
 from django_q.conf import Conf
 from django_q.tasks import async_task
 
+from idconfluence.conf import idc_settings
+
 logger = logging.getLogger(__name__)
 TASK = "workflows.tasks.execute"
+BATCH_TASK = "workflows.tasks.execute_many"
 SEND_TIMEOUT_SECONDS = 5.0
 _broker: Broker | None = None
 
@@ -53,15 +61,81 @@ def enqueue(execution_id: int) -> None:
         raise
 
 
-def enqueue_or_leave_to_watchdog(execution_id: int) -> None:
-    """For `transaction.on_commit` after a run is stored: never raises. If the broker is down the
-    execution stays `queued` and the watchdog's `sweep_unclaimed` sends it later."""
+def enqueue_many(execution_ids: Sequence[int]) -> None:
+    """One message for several executions (a worker performs them one after another, each in its
+    own window), so django-q2's per-task cost is shared; raises as `enqueue`."""
+    if len(execution_ids) == 1:
+        enqueue(execution_ids[0])
+        return
     try:
-        enqueue(execution_id)
+        name = f"executions-{execution_ids[0]}-{execution_ids[-1]}"
+        async_task(BATCH_TASK, list(execution_ids), broker=broker(), task_name=name)
+    except Exception:
+        forget_broker()
+        raise
+
+
+def enqueue_or_leave_to_watchdog(execution_id: int) -> None:
+    """For `transaction.on_commit` after a run is stored: never raises. The id joins the next
+    message (see `_Coalescer`); if the broker is down the execution stays `queued` and the
+    watchdog's `sweep_unclaimed` sends it later."""
+    if idc_settings.ENQUEUE_DELAY_MS <= 0:
+        enqueue_many_or_leave_to_watchdog([execution_id])
+    else:
+        _coalescer.add(execution_id)
+
+
+def enqueue_many_or_leave_to_watchdog(execution_ids: Sequence[int]) -> None:
+    try:
+        enqueue_many(execution_ids)
     except Exception as exc:
         logger.warning(
-            "could not enqueue execution %s (%s: %s); the watchdog will re-enqueue it",
-            execution_id,
+            "could not enqueue %d execution(s) from %s (%s: %s); the watchdog will re-enqueue",
+            len(execution_ids),
+            execution_ids[0],
             type(exc).__name__,
             str(exc).strip().splitlines()[0] if str(exc).strip() else "",
         )
+
+
+class _Coalescer:
+    """Gathers the ids committed in this process for `ENQUEUE_DELAY_MS` and sends them as
+    messages of up to `ENQUEUE_BATCH_SIZE`, from one thread, off the request path. An id lost
+    with the process (killed before the flush) is still `queued` in the database: the watchdog
+    re-sends it after REQUEUE_AFTER_SECONDS, as after a broker outage."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: list[int] = []
+        self._wake = threading.Event()
+        self._pid = 0
+
+    def add(self, execution_id: int) -> None:
+        with self._lock:
+            if self._pid != os.getpid():  # first use, or a forked child: threads do not fork
+                self._pid, self._pending = os.getpid(), []
+                threading.Thread(target=self._run, name="idc-enqueue", daemon=True).start()
+            self._pending.append(execution_id)
+        self._wake.set()
+
+    def flush(self) -> None:
+        """Send what is pending now (tests, and the thread's loop)."""
+        size = max(1, int(idc_settings.ENQUEUE_BATCH_SIZE))
+        with self._lock:
+            pending, self._pending = self._pending, []
+        for start in range(0, len(pending), size):
+            enqueue_many_or_leave_to_watchdog(pending[start : start + size])
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            time.sleep(idc_settings.ENQUEUE_DELAY_MS / 1000)
+            self._wake.clear()
+            try:
+                self.flush()
+            finally:
+                close_old_connections()  # the ORM broker's connection is this thread's
+
+
+_coalescer = _Coalescer()
+flush_pending = _coalescer.flush
