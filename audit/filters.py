@@ -21,6 +21,8 @@ from audit.models import AuditEvent
 
 TZ_PARAM, TZ_COOKIE = "tz", "idc_tz"
 PARAMS = ("preset", "from", "to", "tz", "actor", "action", "workflow", "target_type", "target_id")
+# The parameters compared with stored text (the others are dates, a preset or a zone name).
+SEARCHED = ("actor", "action", "workflow", "target_type", "target_id", "q")
 PRESETS = {
     "today": "Today",
     "last_7_days": "Last 7 days",
@@ -134,6 +136,9 @@ def _workflow_id(value: str) -> int:
 def parse(params: Mapping[str, Any], zone: ZoneInfo, *, today: date | None = None) -> EventFilter:
     """An EventFilter from query parameters (preset, from, to, actor, action, workflow, ...)."""
     get = {k: str(params.get(k) or "").strip() for k in (*PARAMS, "q")}
+    for name in SEARCHED:
+        if "\x00" in get[name]:  # PostgreSQL refuses NUL in a query: a 500 otherwise
+            raise FilterError(f"{name!r} cannot contain NUL (\\u0000)")
     first = _day(get["from"], "from") if get["from"] else None
     last = _day(get["to"], "to") if get["to"] else None
     if get["preset"] and not (first or last):

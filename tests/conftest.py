@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 
 from tests.faults.ledger import LEDGER
+from tests.support.gunicorn import gunicorn, gunicorn_per_module  # noqa: F401 - fixtures
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

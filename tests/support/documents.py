@@ -99,3 +99,22 @@ def four_step(slug: str = "four-step", connector: str = "journal") -> dict[str, 
             edge("add_staff", "notify"),
         ],
     )
+
+
+def ticket_sign_off(slug: str = "ticket-sign-off") -> dict[str, Any]:
+    """Manual trigger -> an approval waiting for a callback (or a person) -> one no-op per
+    outcome: a run started with it waits at `sign_off`."""
+    return document(
+        slug,
+        [
+            block("start", "trigger", "manual"),
+            block("sign_off", "human_input", "approval", assignee="itsm", title="Ticket"),
+            *(block(name, "logic", "noop") for name in ("granted", "refused", "expired")),
+        ],
+        [
+            edge("start", "sign_off"),
+            edge("sign_off", "granted", "approved"),
+            edge("sign_off", "refused", "rejected"),
+            edge("sign_off", "expired", "timeout"),
+        ],
+    )

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from tests.support.documents import block, document, edge
+from tests.support.documents import ticket_sign_off
 from tests.support.factories import published
 from workflows.models import Run
 from workflows.services.executions import execution_run
@@ -22,22 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def waiting_run() -> Run:
     """A run waiting at `sign_off` for an outside system (its ticket closing, say)."""
-    version = published(
-        document(
-            "ticket-sign-off",
-            [
-                block("start", "trigger", "manual"),
-                block("sign_off", "human_input", "approval", assignee="itsm", title="Ticket"),
-                *(block(name, "logic", "noop") for name in ("granted", "refused", "expired")),
-            ],
-            [
-                edge("start", "sign_off"),
-                edge("sign_off", "granted", "approved"),
-                edge("sign_off", "refused", "rejected"),
-                edge("sign_off", "expired", "timeout"),
-            ],
-        )
-    )
+    version = published(ticket_sign_off())
     run = run_start(workflow=version.workflow, input={"user": "jane.doe"})
     assert execution_run(execution_id=run.executions.get().pk) == "waiting"
     run.refresh_from_db()

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from audit.models import AuditEvent
-from tests.support.documents import block, document, edge
+from tests.support.documents import ticket_sign_off
 from tests.support.factories import published
 from tests.triggers.conftest import Sender, sample, webhook_sender
 from workflows.models import Run
@@ -119,22 +119,7 @@ def test_a_resume_token_path_with_nul_or_non_ascii_is_404(client: Client, token:
 
 @pytest.fixture
 def waiting_run() -> Run:
-    version = published(
-        document(
-            "ticket-sign-off",
-            [
-                block("start", "trigger", "manual"),
-                block("sign_off", "human_input", "approval", assignee="itsm", title="Ticket"),
-                *(block(name, "logic", "noop") for name in ("granted", "refused", "expired")),
-            ],
-            [
-                edge("start", "sign_off"),
-                edge("sign_off", "granted", "approved"),
-                edge("sign_off", "refused", "rejected"),
-                edge("sign_off", "expired", "timeout"),
-            ],
-        )
-    )
+    version = published(ticket_sign_off())
     run = run_start(workflow=version.workflow, input={"user": "jane.doe"})
     assert execution_run(execution_id=run.executions.get().pk) == "waiting"
     return run

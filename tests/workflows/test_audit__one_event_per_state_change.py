@@ -14,7 +14,7 @@ from django.db.models import Max
 
 from audit.models import AuditEvent
 from tests.support.connector_types import journal_lines
-from tests.support.documents import block, document, edge, four_step
+from tests.support.documents import four_step, ticket_sign_off
 from tests.support.factories import journal_connector, published
 from workflows.models import Execution, Run
 from workflows.services.claim import execution_claim
@@ -70,22 +70,7 @@ def parked_run(tmp_path: Path) -> tuple[Run, Execution]:
 
 
 def waiting_run() -> Run:
-    version = published(
-        document(
-            "ticket-sign-off",
-            [
-                block("start", "trigger", "manual"),
-                block("sign_off", "human_input", "approval", assignee="itsm", title="Ticket"),
-                *(block(name, "logic", "noop") for name in ("granted", "refused", "expired")),
-            ],
-            [
-                edge("start", "sign_off"),
-                edge("sign_off", "granted", "approved"),
-                edge("sign_off", "refused", "rejected"),
-                edge("sign_off", "expired", "timeout"),
-            ],
-        )
-    )
+    version = published(ticket_sign_off())
     return run_start(workflow=version.workflow, input={"user": "jane.doe"})
 
 
