@@ -48,6 +48,6 @@ class RefuseNulMiddleware:
             return self.get_response(request)
         message = f"{problem}, which is refused: remove it and send again"
         if request.path.startswith("/api/"):
-            body = json.dumps({"status": "refused", "error": message})
+            body = json.dumps({"detail": message})  # the shape of every DRF refusal
             return HttpResponse(body, status=400, content_type="application/json")
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")

@@ -44,8 +44,7 @@ def test_the_api_answers_its_refusal_as_json(console: Client) -> None:
     response = console.get("/api/audit/events/?action=%00")
     assert response.status_code == 400
     assert response.json() == {
-        "status": "refused",
-        "error": "the query parameter 'action' holds a NUL character (U+0000), which is refused: "
+        "detail": "the query parameter 'action' holds a NUL character (U+0000), which is refused: "
         "remove it and send again",
     }
 

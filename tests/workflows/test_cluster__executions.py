@@ -93,7 +93,7 @@ def test_a_queued_execution_whose_message_was_lost_still_runs(tmp_path: Path) ->
     journal_connector(tmp_path)
     version = published(four_step())
     run = run_start(workflow=version.workflow, input={"type": "HIRE", "user": "jo"})
-    assert OrmQ.objects.count() == 1
+    wait_until(lambda: OrmQ.objects.count() == 1, 5, "its message, sent after commit")
     OrmQ.objects.all().delete()  # the queue message is lost before any worker saw it
     cluster = start_cluster(tmp_path)
     watchdog = Process(
@@ -115,6 +115,7 @@ def test_sweep_unclaimed_leaves_fresh_executions_alone(tmp_path: Path) -> None:
     journal_connector(tmp_path)
     version = published(four_step())
     run_start(workflow=version.workflow, input={"type": "HIRE", "user": "jo"})
+    wait_until(lambda: OrmQ.objects.count() == 1, 5, "its message, sent after commit")
     assert sweep_unclaimed() == 0
     later = timezone.now() + timedelta(seconds=idc_settings.REQUEUE_AFTER_SECONDS + 1)
     assert sweep_unclaimed(now=later) == 1

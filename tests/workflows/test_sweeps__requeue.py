@@ -21,7 +21,7 @@ from django_q.brokers.redis_broker import Redis
 from django_q.conf import Conf
 
 from idconfluence.conf import idc_settings
-from tests.support.cluster import RedisServer
+from tests.support.cluster import RedisServer, wait_until
 from tests.support.documents import four_step
 from tests.support.factories import journal_connector, published
 from workflows import queue
@@ -122,10 +122,11 @@ def test_the_on_commit_enqueue_logs_and_swallows_a_broker_error(
 ) -> None:
     monkeypatch.setattr(queue, "_broker", FlakyBroker(sends=0))
     with caplog.at_level(logging.WARNING, logger="workflows.queue"):
-        queue.enqueue_or_leave_to_watchdog(42)
+        queue.enqueue_or_leave_to_watchdog(42)  # joins the next message, sent by a thread
+        wait_until(lambda: caplog.messages, 5, "the coalescing thread's attempt")
     assert caplog.messages == [
-        "could not enqueue execution 42 (ConnectionError: Error 111 connecting to "
-        "127.0.0.1:6379. Connection refused.); the watchdog will re-enqueue it"
+        "could not enqueue 1 execution(s) from 42 (ConnectionError: Error 111 connecting to "
+        "127.0.0.1:6379. Connection refused.); the watchdog will re-enqueue"
     ]
     assert queue._broker is None
 

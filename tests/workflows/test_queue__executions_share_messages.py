@@ -1,0 +1,75 @@
+"""Issue 10: executions committed together share one queue message (django-q2's per-task cost is
+shared), yet each is claimed, windowed and stored on its own; a task that would outgrow
+django-q2's timeout sends the rest back instead of starting them late."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.test import override_settings
+from django_q.models import OrmQ
+
+from idconfluence.conf import idc_settings
+from tests.support.cluster import start_cluster, wait_until
+from tests.support.documents import four_step
+from tests.support.factories import journal_connector, published
+from workflows import queue, tasks
+from workflows.models import Execution
+from workflows.services.runs import run_start
+
+RUNS = 30
+
+
+@pytest.mark.postgres
+@pytest.mark.cluster
+@pytest.mark.django_db(transaction=True)
+def test_thirty_runs_go_out_in_few_messages_and_each_gets_its_own_window(tmp_path: Path) -> None:
+    journal_connector(tmp_path)
+    workflow = published(four_step()).workflow
+    with transaction.atomic():  # committed together (as concurrent webhooks commit close by)
+        for n in range(RUNS):
+            run_start(workflow=workflow, input={"type": "HIRE", "user": f"u{n}"})
+    wait_until(lambda: OrmQ.objects.count() == 2, 5, "two messages: 20 and 10 executions")
+
+    cluster = start_cluster(tmp_path)
+    try:
+        wait_until(
+            lambda: Execution.objects.filter(state="succeeded").count() == RUNS, 60, "all to run"
+        )
+    finally:
+        cluster.stop()
+    window = timedelta(seconds=idc_settings.EXECUTION_WINDOW_SECONDS)
+    rows = list(Execution.objects.order_by("started_at").values("started_at", "deadline"))
+    assert all(row["deadline"] - row["started_at"] == window for row in rows)
+    assert len({row["started_at"] for row in rows}) == RUNS  # each stamped when it started
+    lines = (tmp_path / "journal.jsonl").read_text().splitlines()
+    assert len(lines) == 2 * RUNS  # two actions a run, each once
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_that_would_outlast_the_task_timeout_sends_the_rest_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = float(idc_settings.EXECUTION_WINDOW_SECONDS)
+    journal_connector(tmp_path, sleep=window * 0.3)  # two calls a run: two runs > one window
+    workflow = published(four_step()).workflow
+    sent_back: list[list[int]] = []
+    monkeypatch.setattr(queue, "enqueue_many_or_leave_to_watchdog", sent_back.append)
+    ids = []
+    with override_settings(IDCONFLUENCE={**settings.IDCONFLUENCE, "ENQUEUE_DELAY_MS": 0}):
+        for n in range(4):
+            run = run_start(workflow=workflow, input={"type": "HIRE", "user": f"u{n}"})
+            ids.append(run.executions.get().pk)
+    assert sent_back == [[pk] for pk in ids]  # with no delay: one message each, at once
+    sent_back.clear()
+
+    summary = tasks.execute_many(ids)
+
+    assert sent_back == [ids[2:]], summary
+    assert summary.endswith("2 sent back")
+    states = dict(Execution.objects.values_list("pk", "state"))
+    assert [states[pk] for pk in ids] == ["succeeded", "succeeded", "queued", "queued"]
