@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+import redis
 import time_machine
 from django.test import Client
 from pytest_django.fixtures import SettingsWrapper
 
 from audit.models import AuditEvent
+from tests.support.cluster import RedisServer
 from tests.triggers.conftest import Sender, sample
+from workflows import queue
 from workflows.models import Run
 from workflows.models_triggers import UnknownHookSource, WebhookDelivery, WebhookRate
 from workflows.services.webhook_limits import source_of
@@ -91,3 +95,36 @@ def test_a_zero_limit_counts_nothing(sender: Sender, settings: SettingsWrapper) 
     settings.IDCONFLUENCE = {**settings.IDCONFLUENCE, "WEBHOOK_RATE_PER_MINUTE": 0}
     assert sender.post(sample("workday-hire")).status_code == 202
     assert not WebhookRate.objects.exists()
+
+
+class _RedisBroker:
+    def __init__(self, url: str) -> None:
+        self.connection = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+
+
+@pytest.mark.servers
+def test_with_redis_the_minute_is_counted_there_and_the_database_takes_over_when_it_is_down(
+    sender: Sender,
+    limited: int,
+    settings: SettingsWrapper,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    server = RedisServer(tmp_path)
+    try:
+        settings.Q_CLUSTER = {**settings.Q_CLUSTER, "redis": server.url()}
+        monkeypatch.setattr(queue, "_broker", _RedisBroker(server.url()))
+        with time_machine.travel(NOON, tick=False):
+            for n in range(limited):
+                assert (
+                    sender.post({**sample("workday-hire"), "eventId": f"e{n}"}).status_code == 202
+                )
+            assert sender.post({**sample("workday-hire"), "eventId": "over"}).status_code == 429
+            assert not WebhookRate.objects.exists()  # no row, no commit, no shared lock
+            server.stop()
+            response = sender.post({**sample("workday-hire"), "eventId": "redis-down"})
+        assert response.status_code == 202  # counted in the database meanwhile
+        assert WebhookRate.objects.get().hits == 1
+        assert queue._broker is None  # dropped: the next delivery connects afresh
+    finally:
+        server.stop()

@@ -8,7 +8,9 @@ upserted counter row, whatever its outcome before authentication.
   else is stored (the minute's first excess delivery leaves one audit event).
 
 Both are single INSERT ... ON CONFLICT DO UPDATE statements (PostgreSQL and SQLite 3.35+), in
-raw SQL built once per process: this is the acknowledgement path.
+raw SQL built once per process: this is the acknowledgement path. With Redis as the broker
+(production), the per-minute count is an INCR there instead: no commit and no row lock shared
+by every delivery to one endpoint; if Redis does not answer, the database counts.
 """
 
 from __future__ import annotations
@@ -48,13 +50,35 @@ def count_delivery(endpoint_id: int, now: float | None = None) -> OverLimit | No
         return None
     now = time.time() if now is None else now
     minute = int(now // WINDOW_SECONDS)
-    with connection.cursor() as cursor:
-        cursor.execute(_rate_sql(), [endpoint_id, minute])
-        (hits,) = cursor.fetchone()
+    hits = _count_in_redis(endpoint_id, minute)
+    if hits is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_rate_sql(), [endpoint_id, minute])
+            (hits,) = cursor.fetchone()
     if hits <= limit:
         return None
     retry_after = max(1, math.ceil((minute + 1) * WINDOW_SECONDS - now))
     return OverLimit(retry_after, first=hits == limit + 1)
+
+
+def _count_in_redis(endpoint_id: int, minute: int) -> int | None:
+    """This minute's deliveries to the endpoint so far, counted in the broker's Redis; None
+    without Redis, or when it does not answer (the broker connection is then dropped)."""
+    if not settings.Q_CLUSTER.get("redis"):
+        return None
+    from workflows import queue  # the one shared broker connection
+
+    try:
+        client = queue.broker().connection
+        key = f"idc:webhook-rate:{endpoint_id}:{minute}"
+        pipe = client.pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, 2 * WINDOW_SECONDS)
+        hits, _ = pipe.execute()
+    except Exception:
+        queue.forget_broker()
+        return None
+    return int(hits)
 
 
 def count_unknown(remote_addr: str | None, now: datetime | None = None) -> None:
