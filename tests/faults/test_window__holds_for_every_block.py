@@ -5,6 +5,7 @@ block; a worker that comes back later is fenced out and its result discarded."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -48,16 +49,27 @@ def one_call(slug: str) -> dict[str, Any]:
 
 
 def big_comprehension(slug: str) -> dict[str, Any]:
+    """A target answers with 60,000 items (input that big is refused at intake; an answer is
+    not), and a condition scans them."""
     return document(
         slug,
         [
             block("start", "trigger", "manual"),
-            block("scan", "logic", "condition", expression="event.items.exists(x, x == -1)"),
+            block(
+                "fetch",
+                "integration",
+                "call",
+                connector="journal",
+                operation="get_user",
+                args={"user": "=event.user"},
+            ),
+            block("scan", "logic", "condition", expression="fetch.data.items.exists(x, x == -1)"),
             block("found", "logic", "noop"),
             block("not_found", "logic", "noop"),
         ],
         [
-            edge("start", "scan"),
+            edge("start", "fetch"),
+            edge("fetch", "scan"),
             edge("scan", "found", "true"),
             edge("scan", "not_found", "false"),
         ],
@@ -79,8 +91,9 @@ def elapsed(execution: Any) -> float:
 def test_a_comprehension_over_60000_items_is_refused_before_it_runs(
     tmp_path: Path, cluster: Process
 ) -> None:
+    journal_connector(tmp_path, answer_json=json.dumps({"items": list(range(60_000))}))
     version = published(big_comprehension("big-scan"))
-    run = run_start(workflow=version.workflow, input={"items": list(range(60_000))})
+    run = run_start(workflow=version.workflow, input={"user": "jo"})
     done = wait_until(lambda: latest(run, "parked", "succeeded"), 20, "the execution")
     assert done.state == "parked"
     assert done.failed_block == "scan"

@@ -11,6 +11,7 @@ window, naming the block in progress; the worker, if it ever returns, is fenced 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +25,9 @@ MARGIN_SECONDS = 1.0
 
 
 class DeadlineGuard:
+    """Armed for one execution (`with guard:`); one watcher thread per process serves them all,
+    so an execution does not pay for starting a thread."""
+
     def __init__(
         self,
         *,
@@ -39,22 +43,19 @@ class DeadlineGuard:
         self.current_block = current_block
         self.margin = margin
         self.fired = False
-        self._done = threading.Event()
-        self._thread: threading.Thread | None = None
+
+    @property
+    def fires_at(self) -> float:
+        return self.ends_at + self.margin
 
     def __enter__(self) -> DeadlineGuard:
-        self._thread = threading.Thread(
-            target=self._watch, name=f"deadline-guard-{self.execution_id}", daemon=True
-        )
-        self._thread.start()
+        _watcher.arm(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._done.set()
+        _watcher.disarm(self)
 
-    def _watch(self) -> None:
-        if self._done.wait(max(self.ends_at - time.monotonic(), 0.0) + self.margin):
-            return
+    def fire(self) -> None:
         self.fired = True
         try:
             execution_park_running(
@@ -67,4 +68,43 @@ class DeadlineGuard:
         except Exception:  # the watchdog parks it later; never take the worker down from here
             logger.exception("deadline guard could not park execution %s", self.execution_id)
         finally:
-            connection.close()  # this thread's own connection
+            connection.close()  # the watcher thread's own connection
+
+
+class _Watcher:
+    """Fires each armed guard at its time, from one daemon thread (started on first use, and
+    again in a forked child: threads do not survive fork)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._armed: dict[int, DeadlineGuard] = {}
+        self._pid = 0
+
+    def arm(self, guard: DeadlineGuard) -> None:
+        with self._cond:
+            if self._pid != os.getpid():
+                self._pid, self._armed = os.getpid(), {}
+                threading.Thread(target=self._run, name="deadline-guard", daemon=True).start()
+            self._armed[id(guard)] = guard
+            self._cond.notify()
+
+    def disarm(self, guard: DeadlineGuard) -> None:
+        with self._cond:
+            self._armed.pop(id(guard), None)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                now = time.monotonic()
+                due = [g for g in self._armed.values() if g.fires_at <= now]
+                for guard in due:
+                    del self._armed[id(guard)]
+                if not due:
+                    soonest = min((g.fires_at for g in self._armed.values()), default=None)
+                    self._cond.wait(None if soonest is None else soonest - now)
+                    continue
+            for guard in due:  # outside the lock: parking takes a database round trip
+                guard.fire()
+
+
+_watcher = _Watcher()
