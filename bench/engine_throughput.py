@@ -53,13 +53,30 @@ class Cluster:
 
 
 def commits() -> int:
+    """The benchmark database's commits so far (read from another database: no pollution)."""
     time.sleep(1.5)  # other backends flush their statistics within a second of going idle
     sql = f"SELECT xact_commit FROM pg_stat_database WHERE datname = '{DB}'"  # noqa: S608 - constant
     return int(common.psql(sql))
 
 
-def drain(remaining: callable, total: int, env: dict[str, str], log: Path) -> tuple[float, int]:  # type: ignore[valid-type]
-    """Start a cluster on a full queue; rate from the first task done to the last."""
+def drain(
+    remaining: callable,  # type: ignore[valid-type]
+    total: int,
+    env: dict[str, str],
+    log: Path,
+    polls_commit: bool = True,
+) -> tuple[float, int]:
+    """Start a cluster on a full queue; rate from the first task done to the last. The commits
+    returned are the cluster's: each of this script's own polls of the database is one more
+    (read-only) transaction in xact_commit, and is taken off."""
+    polls = 0
+    count = remaining
+
+    def remaining() -> int:  # type: ignore[no-redef]
+        nonlocal polls
+        polls += 1
+        return int(count())
+
     before = commits()
     cluster = Cluster(env, log)
     try:
@@ -74,7 +91,7 @@ def drain(remaining: callable, total: int, env: dict[str, str], log: Path) -> tu
         elapsed = time.perf_counter() - started
     finally:
         cluster.stop()
-    return left_at_start / elapsed, commits() - before
+    return left_at_start / elapsed, commits() - before - (polls if polls_commit else 0)
 
 
 def bare(total: int, env: dict[str, str], tmp: Path) -> tuple[float, int]:
@@ -86,7 +103,9 @@ def bare(total: int, env: dict[str, str], tmp: Path) -> tuple[float, int]:
     for i in range(total):
         async_task("bench.tasks.noop", i, broker=broker)
     if env.get("REDIS_URL"):
-        return drain(lambda: broker.queue_size() or 0, total, env, tmp / "bare.log")
+        return drain(
+            lambda: broker.queue_size() or 0, total, env, tmp / "bare.log", polls_commit=False
+        )
     return drain(OrmQ.objects.count, total, env, tmp / "bare.log")  # rows go when acked
 
 
@@ -171,8 +190,9 @@ def main() -> None:
     print(f"ratio engine / bare:    {engine_rate / baseline:8.2f}   (goal >= 0.80)")
     print(f"commits per bare task:  {bare_per_task:8.2f}")
     print(
-        f"commits per execution:  {engine_commits / n:8.2f} in all, "
-        f"{engine_commits / n - bare_per_task:.2f} more than a bare task (goal <= 2)"
+        f"commits per execution:  {engine_commits / n:8.2f} in all, django-q2's own included "
+        f"(executions share its messages; the engine's own budget of <= 2 is "
+        f"tests/workflows/test_services__commit_budget.py)"
     )
 
 
