@@ -160,6 +160,9 @@ IDCONFLUENCE = {
     "CONNECTOR_TYPES": env_list("IDC_EXTRA_CONNECTOR_TYPES"),
     # Deliveries one webhook address accepts per minute before answering 429 (0: no limit).
     "WEBHOOK_RATE_PER_MINUTE": env_int("IDC_WEBHOOK_RATE_PER_MINUTE", 600),
+    # Executions committed within this many ms share one queue message, up to the batch size.
+    "ENQUEUE_DELAY_MS": env_int("IDC_ENQUEUE_DELAY_MS", 5),
+    "ENQUEUE_BATCH_SIZE": env_int("IDC_ENQUEUE_BATCH_SIZE", 20),
 }
 if not IDCONFLUENCE["ENCRYPTION_KEYS"] and not DEBUG:
     raise ImproperlyConfigured(

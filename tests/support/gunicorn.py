@@ -44,7 +44,8 @@ class Gunicorn:
     """gunicorn serving this worktree's project against the test database, on a free loopback
     port, in its own process group (stopping it ends its workers too)."""
 
-    def __init__(self, log: Path) -> None:
+    def __init__(self, log: Path, *, workers: int = 1, threads: int = 2, **env: str) -> None:
+        """`env`: this server's own settings (a host of its own, as in production)."""
         with socket.socket() as probe:
             probe.bind((HOST, 0))
             self.port = probe.getsockname()[1]
@@ -56,13 +57,13 @@ class Gunicorn:
                 "idconfluence.wsgi:application",
                 f"--chdir={ROOT}",
                 f"--bind={HOST}:{self.port}",
-                "--workers=1",
-                "--threads=2",
+                f"--workers={workers}",
+                f"--threads={threads}",
                 "--worker-class=gthread",  # keep-alive: an unread rest of a body is drained
                 "--log-level=warning",
             ],
             cwd=ROOT,
-            env=child_env(PYTHONPATH=str(ROOT)),
+            env=child_env(PYTHONPATH=str(ROOT), **env),
             stdout=self._fh,
             stderr=subprocess.STDOUT,
             start_new_session=True,
