@@ -202,7 +202,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("IDC_LOG_LEVEL", "INFO")},
-    "loggers": {"django-q": {"level": env_str("IDC_Q_LOG_LEVEL", "WARNING")}},
+    "loggers": {
+        "django-q": {"level": env_str("IDC_Q_LOG_LEVEL", "WARNING")},
+        # Its retry warnings print the request path and query, where a secret may travel; our
+        # connectors log each call (redacted) and count its attempts instead.
+        "urllib3": {"level": "ERROR"},
+    },
 }
 
 if not DEBUG:
