@@ -9,6 +9,7 @@ rather than refuses times out after `SEND_TIMEOUT_SECONDS` instead of blocking t
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
@@ -115,6 +116,7 @@ class _Coalescer:
             if self._pid != os.getpid():  # first use, or a forked child: threads do not fork
                 self._pid, self._pending = os.getpid(), []
                 threading.Thread(target=self._run, name="idc-enqueue", daemon=True).start()
+                atexit.register(self.flush)  # a command that exits at once sends its own
             self._pending.append(execution_id)
         self._wake.set()
 
