@@ -107,6 +107,7 @@ class _Coalescer:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._sending = threading.Lock()  # held while a batch is on its way to the broker
         self._pending: list[int] = []
         self._wake = threading.Event()
         self._pid = 0
@@ -121,12 +122,14 @@ class _Coalescer:
         self._wake.set()
 
     def flush(self) -> None:
-        """Send what is pending now (tests, and the thread's loop)."""
+        """Send what is pending now: the thread's loop, and at exit, where it first waits for a
+        batch the thread has on its way (the thread dies with the interpreter, mid-send)."""
         size = max(1, int(idc_settings.ENQUEUE_BATCH_SIZE))
-        with self._lock:
-            pending, self._pending = self._pending, []
-        for start in range(0, len(pending), size):
-            enqueue_many_or_leave_to_watchdog(pending[start : start + size])
+        with self._sending:
+            with self._lock:
+                pending, self._pending = self._pending, []
+            for start in range(0, len(pending), size):
+                enqueue_many_or_leave_to_watchdog(pending[start : start + size])
 
     def _run(self) -> None:
         while True:
