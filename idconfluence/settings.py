@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "workflows",
     "approvals",
     "idconfluence.jobs",
+    "idconfluence.ops",
 ]
 
 MIDDLEWARE = [
@@ -168,6 +169,13 @@ IDCONFLUENCE = {
     "CONNECTOR_TYPES": env_list("IDC_EXTRA_CONNECTOR_TYPES"),
     # Deliveries one webhook address accepts per minute before answering 429 (0: no limit).
     "WEBHOOK_RATE_PER_MINUTE": env_int("IDC_WEBHOOK_RATE_PER_MINUTE", 600),
+    # /readyz: a heartbeat older than this fails its check; a queue older, degraded.
+    "CLUSTER_HEARTBEAT_MAX_AGE_SECONDS": env_int("IDC_CLUSTER_HEARTBEAT_MAX_AGE_SECONDS", 180),
+    "WATCHDOG_HEARTBEAT_MAX_AGE_SECONDS": env_int("IDC_WATCHDOG_HEARTBEAT_MAX_AGE_SECONDS", 60),
+    "QUEUE_AGE_LIMIT_SECONDS": env_int("IDC_QUEUE_AGE_LIMIT_SECONDS", 60),
+    # /readyz and /metrics: a bearer token, or the scrapers' networks (neither: refused).
+    "METRICS_TOKEN": env_str("IDC_METRICS_TOKEN"),
+    "METRICS_ALLOWED_NETWORKS": env_list("IDC_METRICS_ALLOWED_NETWORKS"),
 }
 if not IDCONFLUENCE["ENCRYPTION_KEYS"] and not DEBUG:
     raise ImproperlyConfigured(
@@ -213,6 +221,8 @@ LOGGING = {
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    # Load balancer probes and scrapers may speak plain HTTP to the process itself.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
