@@ -8,7 +8,6 @@ import os
 import socket
 from datetime import datetime
 
-from django.db import DatabaseError
 from django.utils import timezone
 
 from idconfluence.ops.models import Heartbeat
@@ -30,7 +29,7 @@ def heartbeat_beat(*, name: str, at: datetime | None = None) -> bool:
             unique_fields=["name"],
             update_fields=["beat_at", "host", "pid"],
         )
-    except DatabaseError as exc:
+    except Exception as exc:  # a beat must never stop the process that beats
         logger.warning("heartbeat %s not recorded: %s", name, type(exc).__name__)
         return False
     return True
