@@ -19,6 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "QUEUE_AGE_LIMIT_SECONDS": 60,
     "METRICS_TOKEN": "",
     "METRICS_ALLOWED_NETWORKS": [],
+    "METRICS_WINDOW_SECONDS": 900,
 }
 
 

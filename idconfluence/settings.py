@@ -48,9 +48,11 @@ INSTALLED_APPS = [
     "approvals",
     "idconfluence.jobs",
     "idconfluence.ops",
+    "django_prometheus",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files without DEBUG (collectstatic)
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -61,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "idconfluence.middleware.RefuseNulMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "idconfluence.urls"
@@ -176,6 +179,8 @@ IDCONFLUENCE = {
     # /readyz and /metrics: a bearer token, or the scrapers' networks (neither: refused).
     "METRICS_TOKEN": env_str("IDC_METRICS_TOKEN"),
     "METRICS_ALLOWED_NETWORKS": env_list("IDC_METRICS_ALLOWED_NETWORKS"),
+    # Step and connector call durations on /metrics: over this many trailing seconds.
+    "METRICS_WINDOW_SECONDS": env_int("IDC_METRICS_WINDOW_SECONDS", 900),
 }
 if not IDCONFLUENCE["ENCRYPTION_KEYS"] and not DEBUG:
     raise ImproperlyConfigured(
