@@ -41,18 +41,19 @@ BUCKETS_SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 WINDOW_OVERRUN = "execution window exceeded"
 
 
-def _histogram(rows: Any, label: str) -> dict[str, tuple[list[tuple[str, float]], float]]:
-    """{label value: (cumulative buckets, sum in seconds)} from one grouped aggregate."""
+def _histogram(name: str, documentation: str, rows: Any, label: str) -> Metric:
+    """A gauge histogram of `rows`' durations by `label`, from one grouped aggregate."""
+    family = GaugeHistogramMetricFamily(name, documentation, labels=[label])
     buckets = {
         f"le{i}": Count("pk", filter=Q(duration_ms__lte=b * 1000))
         for i, b in enumerate(BUCKETS_SECONDS)
     }
-    found = {}
-    for row in rows.values(label).annotate(count=Count("pk"), total=Sum("duration_ms"), **buckets):
+    grouped = rows.values(label).annotate(count=Count("pk"), total=Sum("duration_ms"), **buckets)
+    for row in grouped.order_by(label):
         pairs = [(str(b), float(row[f"le{i}"])) for i, b in enumerate(BUCKETS_SECONDS)]
         pairs.append(("+Inf", float(row["count"])))
-        found[str(row[label] or "")] = (pairs, (row["total"] or 0) / 1000)
-    return found
+        family.add_metric([str(row[label] or "")], pairs, (row["total"] or 0) / 1000)
+    return family
 
 
 def approvals_overdue() -> int:
@@ -129,26 +130,22 @@ class ProductCollector(Collector):
         recent = Step.objects.filter(
             finished_at__gte=now - timedelta(seconds=window), duration_ms__isnull=False
         )
-        steps = GaugeHistogramMetricFamily(
+        yield _histogram(
             "idc_step_duration_seconds",
             f"Durations of the steps finished in the last {window} s, by block type",
-            labels=["block_type"],
+            recent,
+            "block_type",
         )
-        for block_type, (buckets, total) in sorted(_histogram(recent, "block_type").items()):
-            steps.add_metric([block_type], buckets, total)
-        yield steps
 
         calls = recent.filter(input__has_key="connector").annotate(
             connector=KeyTextTransform("connector", "input")
         )
-        latency = GaugeHistogramMetricFamily(
+        yield _histogram(
             "idc_connector_call_duration_seconds",
             f"Durations of the connector calls finished in the last {window} s, by connector",
-            labels=["connector"],
+            calls,
+            "connector",
         )
-        for connector, (buckets, total) in sorted(_histogram(calls, "connector").items()):
-            latency.add_metric([connector], buckets, total)
-        yield latency
         outcomes = GaugeMetricFamily(
             "idc_connector_calls",
             f"Connector calls finished in the last {window} s, by connector and step state "
