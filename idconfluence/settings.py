@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "idconfluence.ops.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files without DEBUG (collectstatic)
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -214,11 +215,29 @@ if _redis_url:
 else:
     Q_CLUSTER["orm"] = "default"
 
+# Plain lines for `make run`, JSON lines in production (IDC_LOG_FORMAT=json); either way with the
+# request, run, execution and workflow they belong to, and secrets masked (idconfluence.ops.logs).
+LOG_FORMAT = env_str("IDC_LOG_FORMAT", "plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"IDC_LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "idconfluence.ops.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {
+            "()": "idconfluence.ops.logs.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "json": {"()": "idconfluence.ops.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("IDC_LOG_LEVEL", "INFO")},
     "loggers": {"django-q": {"level": env_str("IDC_Q_LOG_LEVEL", "WARNING")}},
 }
