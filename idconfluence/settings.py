@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "idconfluence.ops.middleware.RequestIdMiddleware",
+    "idconfluence.ops.middleware.OverloadMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files without DEBUG (collectstatic)
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -97,6 +98,18 @@ if _database_url:
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
             "connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5)
         )
+        # Web processes (threads): a pool per process bounds its connections, and a request
+        # waits up to DB_POOL_TIMEOUT for one, then answers 503 (idconfluence.ops.middleware).
+        # Not for qcluster: its workers fork, and each keeps its one persistent connection.
+        if env_int("DB_POOL_MAX_SIZE", 0):
+            DATABASES["default"]["OPTIONS"]["pool"] = {
+                "min_size": env_int("DB_POOL_MIN_SIZE", 1),
+                "max_size": env_int("DB_POOL_MAX_SIZE", 0),
+                "timeout": env_int("DB_POOL_TIMEOUT", 10),
+            }
+            DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them instead
+        # Behind PgBouncer in transaction mode (Django already prepares no statements).
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_PGBOUNCER")
 else:
     DATABASES = {
         "default": {
@@ -182,6 +195,8 @@ IDCONFLUENCE = {
     "METRICS_ALLOWED_NETWORKS": env_list("IDC_METRICS_ALLOWED_NETWORKS"),
     # Step and connector call durations on /metrics: over this many trailing seconds.
     "METRICS_WINDOW_SECONDS": env_int("IDC_METRICS_WINDOW_SECONDS", 900),
+    # The Retry-After of a 503 when the database refuses (too many clients, pool timeout).
+    "OVERLOAD_RETRY_AFTER_SECONDS": env_int("IDC_OVERLOAD_RETRY_AFTER_SECONDS", 5),
 }
 if not IDCONFLUENCE["ENCRYPTION_KEYS"] and not DEBUG:
     raise ImproperlyConfigured(

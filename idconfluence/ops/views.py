@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+import sys
+
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from idconfluence.ops import health
 from idconfluence.ops.access import scrapers_only
+from idconfluence.ops.middleware import overloaded
 
 READY_STATUS = {"ok": "ready", "degraded": "degraded", "failing": "not ready"}
 
@@ -48,3 +53,12 @@ def metrics(request: HttpRequest) -> HttpResponse:
 
     body, content_type = exposition()
     return HttpResponse(body, content_type=content_type)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: an OperationalError raised outside a view (a middleware saving a session)
+    is an overload like any other; everything else is Django's 500 page."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, OperationalError):
+        return overloaded(request, exc)
+    return defaults.server_error(request)
