@@ -72,7 +72,7 @@ ROOT_URLCONF = "idconfluence.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],  # each app carries its templates (so the wheel does)
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
