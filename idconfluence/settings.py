@@ -186,23 +186,28 @@ IDCONFLUENCE = {
     "CONNECTOR_TYPES": env_list("IDC_EXTRA_CONNECTOR_TYPES"),
     # Deliveries one webhook address accepts per minute before answering 429 (0: no limit).
     "WEBHOOK_RATE_PER_MINUTE": env_int("IDC_WEBHOOK_RATE_PER_MINUTE", 600),
-    # /readyz: a heartbeat older than this fails its check; a queue older, degraded.
-    "CLUSTER_HEARTBEAT_MAX_AGE_SECONDS": env_int("IDC_CLUSTER_HEARTBEAT_MAX_AGE_SECONDS", 180),
-    "WATCHDOG_HEARTBEAT_MAX_AGE_SECONDS": env_int("IDC_WATCHDOG_HEARTBEAT_MAX_AGE_SECONDS", 60),
-    "QUEUE_AGE_LIMIT_SECONDS": env_int("IDC_QUEUE_AGE_LIMIT_SECONDS", 60),
-    # /readyz and /metrics: a bearer token, or the scrapers' networks (neither: refused).
-    "METRICS_TOKEN": env_str("IDC_METRICS_TOKEN"),
-    "METRICS_ALLOWED_NETWORKS": env_list("IDC_METRICS_ALLOWED_NETWORKS"),
-    # Step and connector call durations on /metrics: over this many trailing seconds.
-    "METRICS_WINDOW_SECONDS": env_int("IDC_METRICS_WINDOW_SECONDS", 900),
-    # The Retry-After of a 503 when the database refuses (too many clients, pool timeout).
-    "OVERLOAD_RETRY_AFTER_SECONDS": env_int("IDC_OVERLOAD_RETRY_AFTER_SECONDS", 5),
 }
 if not IDCONFLUENCE["ENCRYPTION_KEYS"] and not DEBUG:
     raise ImproperlyConfigured(
         "IDC_ENCRYPTION_KEYS must be set when DJANGO_DEBUG is off "
         "(comma-separated Fernet keys, newest first)"
     )
+# Running in production (idconfluence.ops): probes, scrapers, overload answers.
+IDCONFLUENCE.update(
+    {
+        # /readyz: a heartbeat older than this fails its check; a queue older, degraded.
+        "CLUSTER_HEARTBEAT_MAX_AGE_SECONDS": env_int("IDC_CLUSTER_HEARTBEAT_MAX_AGE_SECONDS", 180),
+        "WATCHDOG_HEARTBEAT_MAX_AGE_SECONDS": env_int("IDC_WATCHDOG_HEARTBEAT_MAX_AGE_SECONDS", 60),
+        "QUEUE_AGE_LIMIT_SECONDS": env_int("IDC_QUEUE_AGE_LIMIT_SECONDS", 60),
+        # /readyz and /metrics: a bearer token, or the scrapers' networks (neither: refused).
+        "METRICS_TOKEN": env_str("IDC_METRICS_TOKEN"),
+        "METRICS_ALLOWED_NETWORKS": env_list("IDC_METRICS_ALLOWED_NETWORKS"),
+        # Step and connector call durations on /metrics: over this many trailing seconds.
+        "METRICS_WINDOW_SECONDS": env_int("IDC_METRICS_WINDOW_SECONDS", 900),
+        # The Retry-After of a 503 when the database refuses (too many clients, pool timeout).
+        "OVERLOAD_RETRY_AFTER_SECONDS": env_int("IDC_OVERLOAD_RETRY_AFTER_SECONDS", 5),
+    }
+)
 
 # django-q2, configured around what we measured of 1.11.1: no re-delivery of failed or killed
 # tasks (the database row is the truth and the watchdog re-enqueues), its timeout only a

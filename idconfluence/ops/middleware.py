@@ -73,7 +73,7 @@ def overloaded(request: HttpRequest, exc: BaseException) -> HttpResponse:
     retry = str(idc_settings.OVERLOAD_RETRY_AFTER_SECONDS)
     message = "the database is busy or unavailable: try again later"
     if request.path.startswith(MACHINE_PREFIXES):
-        body = {"status": "unavailable", "error": message, "retry_after": int(retry)}
+        body = {"status": "refused", "error": message, "retry_after": int(retry)}
         return JsonResponse(body, status=503, headers={"Retry-After": retry})
     return HttpResponse(
         message,

@@ -70,7 +70,7 @@ def test_a_pool_timeout_is_a_503_with_retry_after_then_the_retry_is_accepted(
     assert refused.status_code == 503
     assert refused["Retry-After"] == "5"
     assert refused.json() == {
-        "status": "unavailable",
+        "status": "refused",
         "error": "the database is busy or unavailable: try again later",
         "retry_after": 5,
     }
