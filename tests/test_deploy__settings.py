@@ -39,8 +39,21 @@ PRODUCTION = {
 }
 
 
-def test_check_deploy_is_clean_with_production_settings() -> None:
-    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+EVERYTHING = {  # what deploy/systemd/idconfluence.env.example and the web unit set
+    **PRODUCTION,
+    "DATABASE_URL": "postgresql://idc:pw@db.internal:5432/idc",
+    "REDIS_URL": "redis://redis.internal:6379/0",
+    "DB_POOL_MAX_SIZE": "8",
+    "DB_POOL_TIMEOUT": "5",
+    "IDC_LOG_FORMAT": "json",
+    "IDC_METRICS_TOKEN": "scrape-" + "x" * 32,
+    "DJANGO_STATIC_ROOT": "/var/lib/idconfluence/static",
+}
+
+
+@pytest.mark.parametrize("env", [PRODUCTION, EVERYTHING], ids=["minimal", "everything"])
+def test_check_deploy_is_clean_with_production_settings(env: dict[str, str]) -> None:
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
@@ -134,3 +147,16 @@ def test_deploy_recipes_only_run_commands_that_exist() -> None:
     compose = (ROOT / "deploy" / "compose.yaml").read_text()
     for service in ("postgres", "redis", "migrate", "web", "worker", "watchdog"):
         assert f"\n  {service}:\n" in compose
+
+
+def test_the_pool_settings_size_the_web_processes_pool() -> None:
+    script = (
+        "import json; from django.conf import settings; d = settings.DATABASES['default']; "
+        "print(json.dumps([d['OPTIONS']['pool'], d['CONN_MAX_AGE'], "
+        "d['DISABLE_SERVER_SIDE_CURSORS']]))"
+    )
+    result = manage("shell", "-c", script, **EVERYTHING, DB_PGBOUNCER="1")
+    assert result.returncode == 0, result.stderr
+    pool, max_age, no_cursors = json.loads(result.stdout.strip().splitlines()[-1])
+    assert pool == {"min_size": 1, "max_size": 8, "timeout": 5}
+    assert max_age == 0 and no_cursors is True  # the pool keeps connections; PgBouncer-safe

@@ -5,8 +5,9 @@ refused) or `failing` (not ready: `/readyz` answers 503). Messages name what is 
 carry a secret (database and broker errors pass through `redact_text`). A check that raises is
 failing with its error's first line, so one broken dependency cannot hide the others.
 
-Another app adds a check with one line in `CHECKS`; a backlog (a count and the age of its oldest
-item, like the audit events not yet sealed) reads best through `backlog_check`.
+Another app adds a check with one line in `CHECKS`; a backlog (a count and the time of its
+oldest item, like the audit events not yet sealed) reads best through `backlog_check`, e.g.
+`"audit": lambda: backlog_check("unsealed audit events", *unsealed(), limit_seconds=60)`.
 """
 
 from __future__ import annotations
