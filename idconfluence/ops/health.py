@@ -120,10 +120,22 @@ CHECKS: dict[str, Callable[[], Check]] = {
 }
 
 
+def _needs_database(name: str) -> bool:
+    """Checks that read the database (the ORM broker's queue too): not tried once it failed,
+    so a probe gets its answer in one connect timeout, not one per check."""
+    return name in {"cluster", "watchdog", "queue"} or (
+        name == "broker" and not settings.Q_CLUSTER.get("redis")
+    )
+
+
 def run_checks(names: list[str] | None = None) -> dict[str, Check]:
-    results = {}
+    results: dict[str, Check] = {}
     for name, check in CHECKS.items():
         if names and name not in names:
+            continue
+        down = results.get("database")
+        if down is not None and down.status == "failing" and _needs_database(name):
+            results[name] = Check("failing", "not checked: the database is unavailable")
             continue
         try:
             results[name] = check()
