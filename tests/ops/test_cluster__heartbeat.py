@@ -10,10 +10,10 @@ from django.test import Client
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
-from idconfluence.ops.heartbeats import CLUSTER, heartbeat_last
+from idconfluence.ops.heartbeats import CLUSTER, WATCHDOG, heartbeat_last
 from idconfluence.ops.tasks import HEARTBEAT_SCHEDULE
-from tests.ops.conftest import ops_settings, readyz
-from tests.support.cluster import start_cluster, wait_until
+from tests.ops.conftest import TOKEN, ops_settings, readyz
+from tests.support.cluster import Process, child_env, start_cluster, wait_until
 
 
 @pytest.mark.django_db
@@ -21,6 +21,17 @@ def test_the_migration_schedules_the_heartbeat_every_minute() -> None:
     schedule = Schedule.objects.get(name=HEARTBEAT_SCHEDULE)
     assert schedule.func == "idconfluence.ops.tasks.cluster_heartbeat"
     assert (schedule.schedule_type, schedule.minutes, schedule.repeats) == (Schedule.MINUTES, 1, -1)
+
+
+def check_status(scraper: Client, name: str) -> str:
+    _, body = readyz(scraper, f"?check={name}")
+    return str(body["checks"][name]["status"])
+
+
+def goes_stale(scraper: Client, name: str, setting: str) -> bool:
+    """Once its process is stopped, the check fails as soon as its beat is older than 1 s."""
+    with ops_settings(**{setting: 1}, METRICS_TOKEN=TOKEN):
+        return bool(wait_until(lambda: check_status(scraper, name) == "failing", 10, "stale"))
 
 
 @pytest.mark.postgres
@@ -34,14 +45,24 @@ def test_a_running_cluster_beats_and_a_stopped_one_goes_stale(
         async_task("idconfluence.ops.tasks.cluster_heartbeat")  # what the schedule sends
         beat = wait_until(lambda: heartbeat_last(CLUSTER), 20, "the cluster's heartbeat")
         assert beat.pid != 0
-        _, body = readyz(scraper, "?check=cluster")
-        assert body["checks"]["cluster"]["status"] == "ok", body
+        assert check_status(scraper, "cluster") == "ok"
     finally:
         cluster.stop()
-    with ops_settings(
-        CLUSTER_HEARTBEAT_MAX_AGE_SECONDS=1, METRICS_TOKEN="scrape-token-for-tests-only"
-    ):
-        _, body = wait_until(
-            lambda: (r := readyz(scraper, "?check=cluster"))[0] == 503 and r, 10, "stale beat"
-        )
-    assert body["checks"]["cluster"]["status"] == "failing"
+    assert goes_stale(scraper, "cluster", "CLUSTER_HEARTBEAT_MAX_AGE_SECONDS")
+
+
+@pytest.mark.postgres
+@pytest.mark.cluster
+@pytest.mark.django_db(transaction=True)
+def test_a_running_watchdog_beats_and_a_stopped_one_goes_stale(
+    tmp_path: Path, scraper: Client
+) -> None:
+    watchdog = Process(["watchdog", "--interval", "0.2"], tmp_path / "watchdog.log", child_env())
+    try:
+        watchdog.wait_for_output("watchdog: started")
+        first = wait_until(lambda: heartbeat_last(WATCHDOG), 20, "the watchdog's heartbeat")
+        wait_until(lambda: heartbeat_last(WATCHDOG).beat_at > first.beat_at, 10, "a second beat")
+        assert check_status(scraper, "watchdog") == "ok"
+    finally:
+        watchdog.stop()
+    assert goes_stale(scraper, "watchdog", "WATCHDOG_HEARTBEAT_MAX_AGE_SECONDS")
