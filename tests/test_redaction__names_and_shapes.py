@@ -75,6 +75,10 @@ MASKED_TEXT = [
     ("slack xoxb-123456789012-abcdefABCDEF", f"slack {REDACTED}"),
     ("postgres://app:hunter2@db:5432/x", f"postgres://app:{REDACTED}@db:5432/x"),
     ("boom with Bearer tok-1 and AKIAIOSFODNN7EXAMPLE", f"boom with {REDACTED} and {REDACTED}"),
+    # a scheme word after "token" is the credential's scheme, not the credential
+    ("token Bearer abcdefghijklmnopqrstuvwx", f"token {REDACTED}"),
+    ("refresh token Token abcdefghijklmnopqrstu ok", f"refresh token {REDACTED} ok"),
+    ("the token Basic dXNlcjpwYXNzd29yZA== x", f"the token {REDACTED} x"),
 ]  # fmt: skip
 
 CLEAR_TEXT = [
