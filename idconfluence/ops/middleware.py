@@ -72,15 +72,21 @@ def overloaded(request: HttpRequest, exc: BaseException) -> HttpResponse:
     logger.warning("database unavailable, answered 503: %s", redact_text(first))
     retry = str(idc_settings.OVERLOAD_RETRY_AFTER_SECONDS)
     message = "the database is busy or unavailable: try again later"
+    response: HttpResponse
     if request.path.startswith(MACHINE_PREFIXES):
         body = {"status": "refused", "error": message, "retry_after": int(retry)}
-        return JsonResponse(body, status=503, headers={"Retry-After": retry})
-    return HttpResponse(
-        message,
-        status=503,
-        content_type="text/plain; charset=utf-8",
-        headers={"Retry-After": retry},
-    )
+        response = JsonResponse(body, status=503, headers={"Retry-After": retry})
+    else:
+        response = HttpResponse(
+            message,
+            status=503,
+            content_type="text/plain; charset=utf-8",
+            headers={"Retry-After": retry},
+        )
+    # The warning above is its log line: not also one of Django's ERROR lines for a 5xx, which
+    # would page someone for an overload the sender is told to retry.
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
 
 
 class OverloadMiddleware:

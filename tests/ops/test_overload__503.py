@@ -5,6 +5,7 @@ any view are answered the same way."""
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 from collections.abc import Iterator
@@ -57,17 +58,21 @@ def hold_the_only_connection() -> tuple[threading.Event, threading.Thread]:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_pool_timeout_is_a_503_with_retry_after_then_the_retry_is_accepted(
-    pool_of_one: None,
+    pool_of_one: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     sender = webhook_sender(Client(), slug="hires")
     connection.close()  # this thread's connection goes back to the pool too
     release, thread = hold_the_only_connection()
     try:
-        refused = sender.post({"n": 1}, msg_id="evt-1")
+        with caplog.at_level(logging.INFO):
+            refused = sender.post({"n": 1}, msg_id="evt-1")
     finally:
         release.set()
         thread.join(10)
     assert refused.status_code == 503
+    # one warning line of ours, not also Django's ERROR line for a 5xx: an overload pages no one
+    assert [r.levelname for r in caplog.records if r.name == "django.request"] == []
+    assert any("answered 503" in r.getMessage() for r in caplog.records if r.levelname == "WARNING")
     assert refused["Retry-After"] == "5"
     assert refused.json() == {
         "status": "refused",
