@@ -11,4 +11,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/audit/", include("audit.api_urls")),
     path("hooks/", include("workflows.hooks_urls")),
+    path("a/", include("approvals.urls")),  # emailed approval links
 ]
