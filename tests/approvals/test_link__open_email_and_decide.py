@@ -163,8 +163,8 @@ def test_rejecting_requires_a_comment_when_configured_and_follows_the_rejected_e
 
 
 def test_a_foreign_token_and_a_token_of_another_task_decide_only_their_own(raj) -> None:
-    run_a, task_a = waiting_run()
-    run_b, task_b = waiting_run({**GRANT, "user": "kim@acme.example"})
+    _, task_a = waiting_run()
+    _, task_b = waiting_run({**GRANT, "user": "kim@acme.example"})
     token_a = emailed_link(task_a)
     client = Client(enforce_csrf_checks=True)
     assert client.get("/a/" + "x" * 43).status_code == 404
@@ -197,7 +197,7 @@ def test_the_subject_never_decides_their_own_access_the_task_goes_up_the_chain(r
 
 
 def test_sign_in_required_a_forwarded_link_decides_nothing_and_is_audited(raj) -> None:
-    run, task = waiting_run(require_sign_in=True)
+    _, task = waiting_run(require_sign_in=True)
     token = emailed_link(task)
     anonymous = Client(enforce_csrf_checks=True)
     page = anonymous.get(f"/a/{token}").content.decode()
