@@ -1,9 +1,9 @@
 """Opening a task where a run waits, and emailing its links.
 
 `task_open` runs inside the transaction that ends the execution `waiting`, so the task exists
-exactly when the run waits. Its email goes after commit (a django-q2 task, or the sweep when
-the broker is down); a send is claimed first (a compare-and-set on the task's email fields),
-so a failed send is retried with backoff and shown on the task, and never loses the task.
+exactly when the run waits. Its email goes after commit (or, failing that, by the sweep); a
+send is claimed first (a compare-and-set on the task's email fields), so a failed send is
+retried with backoff and shown on the task, and never loses the task.
 """
 
 from __future__ import annotations
@@ -158,19 +158,16 @@ def _assignee_fields(person: people.Person | None) -> dict[str, Any]:
 
 
 def send_on_commit(task_id: int) -> None:
-    """After commit, hand the send to django-q2; if the broker refuses, the sweep sends it."""
+    """After commit, send in this process (bounded by EMAIL_TIMEOUT): no broker message to lose,
+    and a send that fails or never happens (the process died) is the sweep's to retry."""
 
-    def enqueue() -> None:
+    def send() -> None:
         try:
-            from django_q.tasks import async_task
-
-            from workflows.queue import broker
-
-            async_task("approvals.tasks.send_email", task_id, broker=broker())
+            task_email_send(task_id=task_id)
         except Exception:
             logger.warning("approval task %s: email left to the sweep", task_id, exc_info=True)
 
-    transaction.on_commit(enqueue)
+    transaction.on_commit(send)
 
 
 def _claim_send(task_id: int, now: dt.datetime) -> ApprovalTask | None:

@@ -226,14 +226,14 @@ class _Performer:
                 if run_state != RunState.WAITING:
                     fields["finished_at"] = Now()
                 Run.objects.filter(pk=self.run.pk).update(**fields)
-                if state == ExecutionState.WAITING and self.waiting_task is not None:
-                    task_open(execution=self.execution, block_key=block, task=self.waiting_task)
                 for action, details in self.audit:
                     audit_execution(self.execution, action, details)
                 audit_execution(
                     self.execution, f"execution.{state}", {"reason": reason, "block": block}
                 )
                 audit_execution(self.execution, f"run.{run_state}", {}, target=self.run)
+                if state == ExecutionState.WAITING and self.waiting_task is not None:
+                    task_open(execution=self.execution, block_key=block, task=self.waiting_task)
         except FencedOut:
             if not self._committed_before(state):
                 raise
