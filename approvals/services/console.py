@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from approvals.models import ApprovalLink, ApprovalTask, Delegation
 from approvals.services import people
+from approvals.services.events import task_event
 from approvals.services.opening import send_on_commit
 from approvals.status import EmailState, TaskState
 from audit.services import record
@@ -45,13 +46,11 @@ def move_to(
     task.on_behalf_of = person.on_behalf_of
     task.email_state, task.email_attempts, task.email_due_at = EmailState.PENDING, 0, now
     task.save()
-    record(
-        action="approval.reassigned",
+    task_event(
+        task,
+        "approval.reassigned",
         actor=actor,
         actor_label="" if actor else "approvals sweep",
-        target=task,
-        workflow_id=task.run.workflow_id,
-        run_id=task.run_id,
         details={
             "from": before,
             "to": person.label,
@@ -81,12 +80,10 @@ def task_resend(*, task: ApprovalTask, actor: Any) -> ApprovalTask:
         ApprovalTask.objects.filter(pk=task.pk).update(
             email_state=EmailState.PENDING, email_attempts=0, email_due_at=timezone.now()
         )
-        record(
-            action="approval.resent",
+        task_event(
+            task,
+            "approval.resent",
             actor=actor,
-            target=task,
-            workflow_id=task.run.workflow_id,
-            run_id=task.run_id,
             details={"to": task.assignee},
         )
         send_on_commit(task.pk)
@@ -103,12 +100,10 @@ def task_cancel(*, task: ApprovalTask, actor: Any, note: str = "") -> ApprovalTa
         )
         task.save(update_fields=["state", "state_note"])
         ApprovalLink.objects.filter(task=task, revoked_at=None).update(revoked_at=timezone.now())
-        record(
-            action="approval.cancelled",
+        task_event(
+            task,
+            "approval.cancelled",
             actor=actor,
-            target=task,
-            workflow_id=task.run.workflow_id,
-            run_id=task.run_id,
             details={"note": task.state_note},
         )
         try:

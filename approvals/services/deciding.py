@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from approvals.models import ApprovalLink, ApprovalTask
 from approvals.services import people
+from approvals.services.events import task_event
 from approvals.services.opening import token_hash
 from approvals.status import TaskState
-from audit.services import record
 from workflows.services.runs import NotRetryable, run_resume
 
 
@@ -102,13 +102,11 @@ def link_opened_without_sign_in(
     """A link of a task that requires sign-in, used by someone not signed in as its assignee
     (a forwarded mail): nothing is decided, and the audit log says who tried."""
     signed_in = getattr(user, "is_authenticated", False)
-    record(
-        action="approval.sign_in_required",
+    task_event(
+        found.task,
+        "approval.sign_in_required",
         actor=user if signed_in else "",
         actor_label="" if signed_in else "anonymous link holder",
-        target=found.task,
-        workflow_id=found.task.run.workflow_id,
-        run_id=found.task.run_id,
         request=request,
         details={"link_for": found.link.email, "outcome": outcome},
     )
@@ -184,12 +182,10 @@ def _decide(
             )
     except NotRetryable as exc:  # the run was cancelled or resumed another way meanwhile
         raise DecisionRefused(f"This request no longer applies: {exc}.") from None
-    record(
-        action="approval.decided",
+    task_event(
+        task,
+        "approval.decided",
         actor=signed_in or link.email,
-        target=task,
-        workflow_id=task.run.workflow_id,
-        run_id=task.run_id,
         request=request,
         details={
             "block": task.block_key,

@@ -24,6 +24,7 @@ from approvals import business_time
 from approvals.business_time import BusinessCalendar, CalendarError
 from approvals.models import ApprovalLink, ApprovalTask
 from approvals.services import people
+from approvals.services.events import task_event
 from approvals.status import EmailState, TaskState
 from audit.services import record
 
@@ -208,11 +209,9 @@ def task_email_send(*, task_id: int, now: dt.datetime | None = None) -> bool:
         )
         return False
     ApprovalTask.objects.filter(pk=task.pk).update(email_state=EmailState.SENT, email_error="")
-    record(
-        action="approval.emailed",
-        target=task,
-        workflow_id=task.run.workflow_id,
-        run_id=task.run_id,
+    task_event(
+        task,
+        "approval.emailed",
         details={"to": sent, "attempt": task.email_attempts},
     )
     return True

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from approvals.models import ApprovalLink, ApprovalTask
 from approvals.services import people
+from approvals.services.events import task_event
 from approvals.services.opening import (
     MAX_EMAIL_ATTEMPTS,
     _create,
@@ -26,7 +27,6 @@ from approvals.services.opening import (
     task_email_send,
 )
 from approvals.status import EmailState, TaskState
-from audit.services import record
 from workflows.services.runs import NotRetryable, run_resume
 
 logger = logging.getLogger(__name__)
@@ -87,11 +87,9 @@ def task_remind(*, task_id: int, now: dt.datetime) -> bool:
             return False
         task.reminders_sent = len(due)
         task.save(update_fields=["reminders_sent"])
-        record(
-            action="approval.reminded",
-            target=task,
-            workflow_id=task.run.workflow_id,
-            run_id=task.run_id,
+        task_event(
+            task,
+            "approval.reminded",
             details={"reminder": task.reminders_sent, "to": task.assignee},
         )
         transaction.on_commit(lambda: send_reminder(task))
@@ -115,11 +113,9 @@ def task_expire(*, task_id: int, now: dt.datetime) -> bool:
         task.state = TaskState.EXPIRED
         task.save(update_fields=["state"])
         _revoke(task, now)
-        record(
-            action="approval.expired",
-            target=task,
-            workflow_id=task.run.workflow_id,
-            run_id=task.run_id,
+        task_event(
+            task,
+            "approval.expired",
             details={"block": task.block_key, "level": task.escalation_level},
         )
         try:
@@ -155,11 +151,9 @@ def _escalate(task: ApprovalTask, now: dt.datetime) -> ApprovalTask:
         require_comment_to_reject=task.require_comment_to_reject,
         require_sign_in=task.require_sign_in,
     )
-    record(
-        action="approval.escalated",
-        target=task,
-        workflow_id=task.run.workflow_id,
-        run_id=task.run_id,
+    task_event(
+        task,
+        "approval.escalated",
         details={"to": new.assignee, "task": new.pk, "level": new.escalation_level},
     )
     return new
