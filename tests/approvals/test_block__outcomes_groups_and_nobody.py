@@ -96,3 +96,9 @@ def test_a_task_nobody_may_decide_takes_the_timeout_edge_at_the_next_sweep() -> 
     perform(run)
     run.refresh_from_db()
     assert run.context["late"] == {"flagged_for_review": True}
+
+
+def test_an_escalation_level_missing_from_the_context_is_skipped_not_a_failure() -> None:
+    get_user_model().objects.create_user("raj", "raj@acme.example")
+    _, task = waiting_run(escalation=["=event.worker.manager.manager.email", "user:raj"])
+    assert task.config["chain"] == ["raj@acme.example", "user:raj"]

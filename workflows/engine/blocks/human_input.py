@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from workflows.engine.blocks.base import WAIT, BlockType, Wait, evaluate_field
+from workflows.engine.errors import ExpressionError
 
 DEFAULT_OUTCOMES = [
     {"key": "approved", "label": "Approve"},
@@ -103,10 +104,12 @@ class Approval(BlockType):
             for name in self.value_fields
             if name in compiled
         }
-        chain = [
-            evaluate_field({"entry": entry}, "entry", variables)
-            for entry in compiled.get("escalation", [])
-        ]
+        chain = []
+        for entry in compiled.get("escalation", []):
+            try:
+                chain.append(evaluate_field({"entry": entry}, "entry", variables))
+            except ExpressionError:  # e.g. no manager's manager in the context: skip that level
+                continue
         if task.get("escalate_to"):
             chain.insert(0, task["escalate_to"])
         task["escalation"] = [str(entry) for entry in chain if entry]
