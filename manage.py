@@ -1,16 +1,7 @@
 #!/usr/bin/env python
-"""Django's command-line utility for idconfluence."""
+"""Django's command-line utility for idconfluence (the installed wheel's is `idconfluence`)."""
 
-import os
-import sys
-
-
-def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "idconfluence.settings")
-    from django.core.management import execute_from_command_line
-
-    execute_from_command_line(sys.argv)
-
+from idconfluence.cli import main
 
 if __name__ == "__main__":
     main()

@@ -86,7 +86,7 @@ def _in_auditor_zone(request: HttpRequest, view: Any, *args: Any, **kwargs: Any)
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    # The list itself is drawn by templates/admin/audit/auditevent/change_list.html.
+    # The list itself is drawn by audit/templates/admin/audit/auditevent/change_list.html.
     list_display = ["seq", "when", "actor_label", "action", "target_label", "workflow_id", "run_id"]
     list_display_links = ["seq"]
     list_filter = [EventFilterForm]

@@ -12,6 +12,7 @@ next, after reading the target back (`write_reconciled`). A 4xx other than 429 i
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -170,10 +171,35 @@ def request_error(
         why = "connection lost before an answer"
     else:
         why = "could not connect"
-    detail = f"{why} ({type(exc).__name__}) after {spent.attempts} attempt(s)"
+    reason = _os_reason(_root_cause(exc))
+    detail = (
+        f"{why}{_where(exc)}{': ' + reason if reason else ''} ({type(exc).__name__}) "
+        f"after {spent.attempts} attempt(s)"
+    )
     if write and was_sent(exc):
         return MaybeApplied(f"{what}: {detail}" if what else detail)
     return ConnectorError(detail, retryable=True)
+
+
+def _where(exc: requests.RequestException) -> str:
+    """ " to host:port" of the request that failed: which target an operator must look at (no
+    credentials, path or query: those may carry secrets)."""
+    url = getattr(exc.request, "url", None) if exc.request is not None else None
+    if not url:
+        return ""
+    parts = urlsplit(str(url))
+    if not parts.hostname:
+        return ""
+    port = parts.port or {"https": 443, "http": 80}.get(parts.scheme, 0)
+    return f" to {parts.hostname}:{port}" if port else f" to {parts.hostname}"
+
+
+def _os_reason(root: BaseException) -> str:
+    """The operating system's words for a failed connection ("Connection refused")."""
+    if isinstance(root, OSError) and root.strerror:
+        return str(root.strerror)
+    match = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", str(root))
+    return match.group(1).strip() if match else ""
 
 
 def server_message(response: requests.Response) -> str:

@@ -115,7 +115,10 @@ _VALUE_CHARS = r"[A-Za-z0-9._~+/=-]"
 VALUE_SHAPES = re.compile(
     r"(?P<pem>-----BEGIN [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----"
     r"[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----|\Z))"
-    rf"|(?P<scheme>\b(?:[Bb]earer|BEARER|[Tt]oken|TOKEN)[ \t]+(?P<credential>{_VALUE_CHARS}+))"
+    # the credential may not be a scheme word itself: in "token Bearer <value>" the value is
+    # the Bearer's, and "token" must not swallow the word that precedes it
+    rf"|(?P<scheme>\b(?:[Bb]earer|BEARER|[Tt]oken|TOKEN)[ \t]+"
+    rf"(?P<credential>(?!(?:[Bb]earer|BEARER|[Tt]oken|TOKEN|[Bb]asic|BASIC)\b){_VALUE_CHARS}+))"
     r"|(?P<basic>\b(?:[Bb]asic|BASIC)[ \t]+(?P<b64>[A-Za-z0-9+/]{4,}={0,2}))"
     r"|(?P<jwt>(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*)"
     r"|(?P<aws>(?<![A-Za-z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9]))"

@@ -26,6 +26,8 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
     SECRET_KEY = "dev-only-insecure-key-never-used-when-debug-is-off"  # noqa: S105
+# Old keys still accepted for sessions and resume links while a rotation settles.
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
@@ -45,10 +47,16 @@ INSTALLED_APPS = [
     "workflows",
     "approvals",
     "idconfluence.jobs",
+    "idconfluence.ops",
+    "django_prometheus",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "idconfluence.ops.middleware.RequestIdMiddleware",
+    "idconfluence.ops.middleware.OverloadMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files without DEBUG (collectstatic)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -57,13 +65,14 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "idconfluence.middleware.RefuseNulMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "idconfluence.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],  # each app carries its templates (so the wheel does)
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -89,6 +98,18 @@ if _database_url:
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
             "connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5)
         )
+        # Web processes (threads): a pool per process bounds its connections, and a request
+        # waits up to DB_POOL_TIMEOUT for one, then answers 503 (idconfluence.ops.middleware).
+        # Not for qcluster: its workers fork, and each keeps its one persistent connection.
+        if env_int("DB_POOL_MAX_SIZE", 0):
+            DATABASES["default"]["OPTIONS"]["pool"] = {
+                "min_size": env_int("DB_POOL_MIN_SIZE", 1),
+                "max_size": env_int("DB_POOL_MAX_SIZE", 0),
+                "timeout": env_int("DB_POOL_TIMEOUT", 10),
+            }
+            DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them instead
+        # Behind PgBouncer in transaction mode (Django already prepares no statements).
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_PGBOUNCER")
 else:
     DATABASES = {
         "default": {
@@ -124,7 +145,12 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Filled by `collectstatic` and served by whitenoise (hashed names, compressed, cached for ever).
+STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -171,6 +197,22 @@ if not IDCONFLUENCE["ENCRYPTION_KEYS"] and not DEBUG:
         "IDC_ENCRYPTION_KEYS must be set when DJANGO_DEBUG is off "
         "(comma-separated Fernet keys, newest first)"
     )
+# Running in production (idconfluence.ops): probes, scrapers, overload answers.
+IDCONFLUENCE.update(
+    {
+        # /readyz: a heartbeat older than this fails its check; a queue older, degraded.
+        "CLUSTER_HEARTBEAT_MAX_AGE_SECONDS": env_int("IDC_CLUSTER_HEARTBEAT_MAX_AGE_SECONDS", 180),
+        "WATCHDOG_HEARTBEAT_MAX_AGE_SECONDS": env_int("IDC_WATCHDOG_HEARTBEAT_MAX_AGE_SECONDS", 60),
+        "QUEUE_AGE_LIMIT_SECONDS": env_int("IDC_QUEUE_AGE_LIMIT_SECONDS", 60),
+        # /readyz and /metrics: a bearer token, or the scrapers' networks (neither: refused).
+        "METRICS_TOKEN": env_str("IDC_METRICS_TOKEN"),
+        "METRICS_ALLOWED_NETWORKS": env_list("IDC_METRICS_ALLOWED_NETWORKS"),
+        # Step and connector call durations on /metrics: over this many trailing seconds.
+        "METRICS_WINDOW_SECONDS": env_int("IDC_METRICS_WINDOW_SECONDS", 900),
+        # The Retry-After of a 503 when the database refuses (too many clients, pool timeout).
+        "OVERLOAD_RETRY_AFTER_SECONDS": env_int("IDC_OVERLOAD_RETRY_AFTER_SECONDS", 5),
+    }
+)
 
 # django-q2, configured around what we measured of 1.11.1: no re-delivery of failed or killed
 # tasks (the database row is the truth and the watchdog re-enqueues), its timeout only a
@@ -198,18 +240,43 @@ if _redis_url:
 else:
     Q_CLUSTER["orm"] = "default"
 
+# Plain lines for `make run`, JSON lines in production (IDC_LOG_FORMAT=json); either way with the
+# request, run, execution and workflow they belong to, and secrets masked (idconfluence.ops.logs).
+LOG_FORMAT = env_str("IDC_LOG_FORMAT", "plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"IDC_LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "idconfluence.ops.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {
+            "()": "idconfluence.ops.logs.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "json": {"()": "idconfluence.ops.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("IDC_LOG_LEVEL", "INFO")},
-    "loggers": {"django-q": {"level": env_str("IDC_Q_LOG_LEVEL", "WARNING")}},
+    "loggers": {
+        "django-q": {"level": env_str("IDC_Q_LOG_LEVEL", "WARNING")},
+        # Its retry warnings print the request path and query, where a secret may travel; our
+        # connectors log each call (redacted) and count its attempts instead.
+        "urllib3": {"level": "ERROR"},
+    },
 }
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    # Load balancer probes and scrapers may speak plain HTTP to the process itself.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)

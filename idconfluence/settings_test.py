@@ -18,3 +18,10 @@ from idconfluence.settings import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# The suite never runs collectstatic: plain names, served from the apps' folders.
+STATIC_ROOT = None  # type: ignore[assignment]  # no directory for whitenoise to scan
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True

@@ -9,6 +9,7 @@ rather than refuses times out after `SEND_TIMEOUT_SECONDS` instead of blocking t
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
@@ -106,6 +107,7 @@ class _Coalescer:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._sending = threading.Lock()  # held while a batch is on its way to the broker
         self._pending: list[int] = []
         self._wake = threading.Event()
         self._pid = 0
@@ -115,16 +117,19 @@ class _Coalescer:
             if self._pid != os.getpid():  # first use, or a forked child: threads do not fork
                 self._pid, self._pending = os.getpid(), []
                 threading.Thread(target=self._run, name="idc-enqueue", daemon=True).start()
+                atexit.register(self.flush)  # a command that exits at once sends its own
             self._pending.append(execution_id)
         self._wake.set()
 
     def flush(self) -> None:
-        """Send what is pending now (tests, and the thread's loop)."""
+        """Send what is pending now: the thread's loop, and at exit, where it first waits for a
+        batch the thread has on its way (the thread dies with the interpreter, mid-send)."""
         size = max(1, int(idc_settings.ENQUEUE_BATCH_SIZE))
-        with self._lock:
-            pending, self._pending = self._pending, []
-        for start in range(0, len(pending), size):
-            enqueue_many_or_leave_to_watchdog(pending[start : start + size])
+        with self._sending:
+            with self._lock:
+                pending, self._pending = self._pending, []
+            for start in range(0, len(pending), size):
+                enqueue_many_or_leave_to_watchdog(pending[start : start + size])
 
     def _run(self) -> None:
         while True:

@@ -2,7 +2,8 @@
 web hosts (gunicorn) and two worker hosts (qcluster), plus a watchdog, each a process group of
 its own with its own settings. 500 signed webhooks spread over both web hosts, 20% of them sent
 again; one worker host is killed with SIGKILL mid-way and started again. Then: exactly one run
-per distinct delivery, every run ended or in the review queue, no external change made twice."""
+per distinct delivery, every run ended or in the review queue, no external change made twice, and
+the metrics each web host serves agree with the database."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 from django.db.models import Count
+from prometheus_client.parser import text_string_to_metric_families
 from standardwebhooks.webhooks import Webhook
 
 from tests.support.cluster import Process, RedisServer, child_env, wait_until
@@ -37,6 +39,17 @@ pytestmark = [
 ]
 DISTINCT, RESENT, SENDERS = 500, 100, 10
 CLUSTER_NAME = "idc-two-hosts"  # both worker hosts serve one queue, as in production
+METRICS_TOKEN = "two-hosts-metrics-token-0123456789"
+
+
+def scrape(server: Gunicorn) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    reply = server.request("GET", "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    assert reply.status == 200, reply.body[:300]
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(reply.body.decode())
+        for sample in family.samples
+    }
 
 
 def joiner() -> dict[str, Any]:
@@ -73,6 +86,7 @@ class Hosts:
             "IDC_Q_NAME": CLUSTER_NAME,
             "IDC_WEBHOOK_RATE_PER_MINUTE": "0",  # this test sends far more than 600 a minute
             "IDC_REQUEUE_AFTER_SECONDS": "10",
+            "IDC_METRICS_TOKEN": METRICS_TOKEN,
         }
         self.env = {
             "web-a": {**shared, "IDC_HOST": "web-a"},
@@ -232,6 +246,15 @@ def test_two_web_and_two_worker_hosts_lose_nothing_and_do_nothing_twice_when_one
         assert execution.failure_reason, execution.pk
     assert parked.count() >= 1, "the kill hit no execution in flight"
     requeued = Execution.objects.filter(enqueue_count__gt=1).count()
+    by_state = dict(Execution.objects.values_list("state").annotate(n=Count("pk")))
+    by_outcome = dict(WebhookDelivery.objects.values_list("outcome").annotate(n=Count("pk")))
+    for server in hosts.web:  # each web host reports what the database holds
+        samples = scrape(server)
+        for state, count in by_state.items():
+            assert samples[("idc_executions", (("state", state),))] == count, state
+        for outcome, count in by_outcome.items():
+            assert samples[("idc_webhook_deliveries_total", (("outcome", outcome),))] == count
+        assert samples[("idc_parked_executions", ())] == parked.count()
     print(
         f"two hosts: {DISTINCT} runs, {parked.count()} parked for review after the kill, "
         f"{requeued} re-sent by the watchdog, "

@@ -23,7 +23,7 @@ POLICY = {
     "object-src 'none'",
     "base-uri 'none'",
 }
-TEMPLATE_DIRS = [ROOT / "templates", *ROOT.glob("*/templates")]
+TEMPLATE_DIRS = [*ROOT.glob("*/templates"), *ROOT.glob("*/*/templates")]  # each app carries its own
 INLINE = [
     ("inline <script>", re.compile(r"<script\b(?![^>]*\b(?:src|nonce)=)[^>]*>", re.I)),
     ("inline <style>", re.compile(r"<style\b(?![^>]*\bnonce=)[^>]*>", re.I)),

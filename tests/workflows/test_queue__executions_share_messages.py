@@ -4,6 +4,8 @@ django-q2's timeout sends the rest back instead of starting them late."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from django.test import override_settings
 from django_q.models import OrmQ
 
 from idconfluence.conf import idc_settings
-from tests.support.cluster import start_cluster, wait_until
+from tests.support.cluster import ROOT, child_env, start_cluster, wait_until
 from tests.support.documents import four_step
 from tests.support.factories import journal_connector, published
 from workflows import queue, tasks
@@ -73,3 +75,22 @@ def test_a_batch_that_would_outlast_the_task_timeout_sends_the_rest_back(
     assert summary.endswith("2 sent back")
     states = dict(Execution.objects.values_list("pk", "state"))
     assert [states[pk] for pk in ids] == ["succeeded", "succeeded", "queued", "queued"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_command_that_exits_right_after_its_commit_still_sends_the_message(
+    tmp_path: Path,
+) -> None:
+    journal_connector(tmp_path)
+    version = published(four_step())
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "run_workflow", version.workflow.slug],
+        cwd=ROOT,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert OrmQ.objects.count() == 1, done.stderr  # sent before the process ended, not 30 s later

@@ -144,6 +144,7 @@ def no_database(monkeypatch: pytest.MonkeyPatch) -> None:
     """The loop's connection handling without touching the test session's connection."""
     monkeypatch.setattr(watchdog, "close_old_connections", lambda: None)
     monkeypatch.setattr(watchdog, "connections", NoConnections())
+    monkeypatch.setattr(watchdog, "heartbeat_beat", lambda **_: True)
 
 
 @pytest.mark.usefixtures("no_database")

@@ -24,6 +24,7 @@ from django.utils import timezone
 from approvals.services.opening import task_open
 from audit.services import batch as audit_batch
 from connectors.base import READ_ONLY_OPERATIONS, Outcome, Result
+from idconfluence.ops.logs import log_context
 from idconfluence.redaction import storable
 from workflows.engine import runner
 from workflows.engine.deadline import Deadline, HardStop
@@ -51,7 +52,9 @@ def execution_run(*, execution_id: int, worker: str = "") -> str:
     claim = execution_claim(execution_id=execution_id, worker=worker)
     if claim is None:
         return "skipped"
-    return _Performer(claim).perform()
+    run = claim.execution.run
+    with log_context(execution_id=execution_id, run_id=run.pk, workflow=run.workflow.slug):
+        return _Performer(claim).perform()
 
 
 def idempotency_key(run: Run, block_key: str) -> str:

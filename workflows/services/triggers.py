@@ -172,3 +172,20 @@ def trigger_sample(version: WorkflowVersion | None) -> dict[str, Any]:
     except ExpressionError:
         event = None
     return event if event is not None else dict(sample)
+
+
+def endpoint_rotate_keys() -> int:
+    """Re-encrypt every webhook signing secret (current and previous) under the newest
+    IDC_ENCRYPTION_KEYS key, beside connector_rotate_secrets: after both, old keys can go."""
+    from connectors.crypto import rotate
+
+    rotated = 0
+    with transaction.atomic():
+        endpoints = WebhookEndpoint.objects.select_for_update().exclude(secret_encrypted="")
+        for endpoint in endpoints.only("pk", "secret_encrypted", "previous_secret_encrypted"):
+            endpoint.secret_encrypted = rotate(endpoint.secret_encrypted)
+            endpoint.previous_secret_encrypted = rotate(endpoint.previous_secret_encrypted)
+            endpoint.save(update_fields=["secret_encrypted", "previous_secret_encrypted"])
+            rotated += 1
+        record(action="webhook.keys_rotated", details={"endpoints": rotated})
+    return rotated

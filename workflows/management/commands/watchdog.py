@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from idconfluence.conf import idc_settings
 from idconfluence.jobs.services import sweep_stalled_items
+from idconfluence.ops.heartbeats import WATCHDOG, heartbeat_beat
 from workflows import queue
 from workflows.services.sweeps import sweep_overdue, sweep_unclaimed
 
@@ -102,6 +103,7 @@ class Command(BaseCommand):
                 )
             else:
                 self.last_good_sweep = timezone.now()
+                heartbeat_beat(name=WATCHDOG, at=self.last_good_sweep)  # what /readyz reads
                 if failures:
                     logger.warning(
                         "watchdog: recovered after %d failed rounds (%.1f s)",

@@ -1,0 +1,1 @@
+"""Running the product: heartbeats, health and readiness, metrics, request ids and log lines."""
