@@ -14,5 +14,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/audit/", include("audit.api_urls")),
     path("hooks/", include("workflows.hooks_urls")),
+    path("a/", include("approvals.urls")),  # emailed approval links
     path("", include("idconfluence.ops.urls")),
 ]

@@ -18,6 +18,8 @@ need=()
 command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || need+=(slapd ldap-utils)
 # libfaketime: the fault suite runs a watchdog whose clock is 30 s ahead.
 command -v faketime >/dev/null 2>&1 || need+=(faketime)
+# chromium: the approvals browser test (Playwright drives Debian's build, headless).
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}"
   echo "slapd slapd/no_configuration boolean true" | debconf-set-selections

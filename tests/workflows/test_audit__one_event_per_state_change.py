@@ -198,7 +198,12 @@ def test_a_waiting_end_then_resume() -> None:
     waiting = first_execution(run)
     state, events = appended(lambda: execution_run(execution_id=waiting.pk))
     assert state == "waiting"
-    assert actions(events) == ["execution.started", "execution.waiting", "run.waiting"]
+    assert actions(events) == [
+        "execution.started",
+        "execution.waiting",
+        "run.waiting",
+        "approval.opened",  # the task, in the same commit (issue 11)
+    ]
     assert_ties(events, run, waiting)
     assert all(e.execution_id == waiting.pk for e in events)
 

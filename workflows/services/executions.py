@@ -21,6 +21,7 @@ from django.db import DatabaseError, DataError, IntegrityError, connection, tran
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from approvals.services.opening import task_open
 from audit.services import batch as audit_batch
 from connectors.base import READ_ONLY_OPERATIONS, Outcome, Result
 from idconfluence.ops.logs import log_context
@@ -81,6 +82,7 @@ class _Performer:
         self.walk: Walk | None = None
         self.audit: list[tuple[str, dict[str, Any]]] = []
         self.calls = 0
+        self.waiting_task: dict[str, Any] | None = None
 
     def _cursor(self) -> str:
         return (self.walk.cursor if self.walk else "") or self.execution.start_block or ""
@@ -133,6 +135,7 @@ class _Performer:
             if isinstance(command, Failed):
                 return _parked(command)
             if isinstance(command, NeedsWait):
+                self.waiting_task = command.wait.task
                 return ExecutionState.WAITING, "", command.block.key
             failed = self._call(program, walk, command)
             if failed is not None:
@@ -232,6 +235,8 @@ class _Performer:
                     self.execution, f"execution.{state}", {"reason": reason, "block": block}
                 )
                 audit_execution(self.execution, f"run.{run_state}", {}, target=self.run)
+                if state == ExecutionState.WAITING and self.waiting_task is not None:
+                    task_open(execution=self.execution, block_key=block, task=self.waiting_task)
         except FencedOut:
             if not self._committed_before(state):
                 raise

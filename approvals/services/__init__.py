@@ -1,0 +1,1 @@
+"""Approval services: opening a task, deciding it, the sweep, and the console's actions."""
