@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 
 import redis
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django_q.brokers import Broker, get_broker
 from django_q.brokers.redis_broker import Redis
 from django_q.conf import Conf
@@ -80,7 +80,9 @@ def enqueue_or_leave_to_watchdog(execution_id: int) -> None:
     """For `transaction.on_commit` after a run is stored: never raises. The id joins the next
     message (see `_Coalescer`); if the broker is down the execution stays `queued` and the
     watchdog's `sweep_unclaimed` sends it later."""
-    if idc_settings.ENQUEUE_DELAY_MS <= 0:
+    if idc_settings.ENQUEUE_DELAY_MS <= 0 or connection.vendor == "sqlite":
+        # SQLite (the embedded default) takes one writer at a time: a second thread writing the
+        # ORM broker's rows would only contend with this one ("database table is locked").
         enqueue_many_or_leave_to_watchdog([execution_id])
     else:
         _coalescer.add(execution_id)
