@@ -50,6 +50,11 @@ def task_page(request: HttpRequest, token: str) -> HttpResponse:
                 comment=str(request.POST.get("comment", "")),
                 user=request.user,
                 request=request,
+                fields={
+                    k.removeprefix("field_"): v
+                    for k, v in request.POST.items()
+                    if k.startswith("field_")
+                },
             )
             message = f"Thank you: recorded as {task.decision}."
         except SignInRequired as exc:

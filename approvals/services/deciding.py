@@ -13,6 +13,7 @@ from django.utils import timezone
 from approvals.models import ApprovalLink, ApprovalTask
 from approvals.services import people
 from approvals.services.events import task_event
+from approvals.services.fields import FieldRefused, read_fields
 from approvals.services.opening import token_hash
 from approvals.status import TaskState
 from workflows.services.runs import NotRetryable, run_resume
@@ -87,10 +88,13 @@ def task_decide(
         link = ApprovalLink.objects.get(pk=found.link.pk)
         try:
             _check(task, link, outcome=outcome, comment=comment, user=user)
+            values = read_fields(task.config.get("fields") or [], fields or {})
+        except FieldRefused as exc:
+            refusal = DecisionRefused(str(exc))
         except DecisionRefused as exc:
             refusal = exc
         else:
-            return _decide(task, link, outcome, comment, user, request, fields or {})
+            return _decide(task, link, outcome, comment, user, request, values)
     if isinstance(refusal, SignInRequired):  # audited outside the refused transaction
         link_opened_without_sign_in(found=found, user=user, request=request, outcome=outcome)
     raise refusal or DecisionRefused("refused")

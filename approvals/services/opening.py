@@ -64,7 +64,7 @@ def task_open(*, execution: Any, block_key: str, task: dict[str, Any]) -> Approv
     chain = [task.get("assignee"), *task.get("escalation", [])]
     config = {
         key: task.get(key)
-        for key in ("deadline", "calendar", "reminders", "escalation", "max_escalations")
+        for key in ("deadline", "calendar", "reminders", "escalation", "max_escalations", "fields")
     }
     config["chain"] = [str(c or "") for c in chain]
     return _create(

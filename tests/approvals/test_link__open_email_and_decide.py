@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from typing import Any
 
 import pytest
 import time_machine
@@ -214,3 +215,50 @@ def test_sign_in_required_a_forwarded_link_decides_nothing_and_is_audited(raj) -
     assert post(signed_in, token, "approved").status_code == 200
     task.refresh_from_db()
     assert task.state == "decided" and task.decided_by == raj
+
+
+FIELDS = [
+    {"key": "ticket", "label": "Change ticket", "type": "text", "required": True},
+    {"key": "days", "label": "For how many days", "type": "number"},
+    {"key": "scope", "label": "Scope", "type": "choice", "choices": ["read", "write"]},
+    {"key": "urgent", "label": "Urgent", "type": "boolean"},
+]
+
+
+def test_input_fields_are_asked_checked_and_reach_the_context(raj) -> None:
+    """The block's `fields`: the page asks for them; a missing required one or a wrong type is
+    refused naming the field and decides nothing; the values reach the block's key."""
+    run, task = waiting_run(fields=FIELDS)
+    token = emailed_link(task)
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(f"/a/{token}").content.decode()
+    for name in ("field_ticket", "field_days", "field_scope", "field_urgent"):
+        assert f'name="{name}"' in page
+    csrf = CSRF.search(page).group(1)  # type: ignore[union-attr]
+
+    def decide(**fields: str) -> Any:
+        data = {"outcome": "approved", "csrfmiddlewaretoken": csrf}
+        data.update({f"field_{k}": v for k, v in fields.items()})
+        return client.post(f"/a/{token}", data)
+
+    missing = decide(days="3")
+    assert missing.status_code == 409 and "Change ticket is required." in missing.content.decode()
+    wrong = decide(ticket="CHG-1", days="three")
+    assert "For how many days must be a number" in wrong.content.decode()
+    odd = decide(ticket="CHG-1", scope="admin")
+    assert "Scope must be one of: read, write." in odd.content.decode()
+    task.refresh_from_db()
+    assert task.state == "open"  # nothing decided by the refusals
+
+    accepted = decide(ticket=" CHG-1 ", days="3", scope="write", urgent="on", extra="dropped")
+    assert accepted.status_code == 200, accepted.content.decode()[:500]
+    perform(run)
+    run.refresh_from_db()
+    decision = run.context["ask"]
+    assert {k: decision[k] for k in ("ticket", "days", "scope", "urgent")} == {
+        "ticket": "CHG-1",
+        "days": 3,
+        "scope": "write",
+        "urgent": True,
+    }
+    assert "extra" not in decision

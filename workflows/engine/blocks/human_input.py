@@ -52,6 +52,27 @@ class Approval(BlockType):
                     "additionalProperties": False,
                 },
             },
+            "fields": {  # input the approver fills in; the values reach the block's key
+                "type": "array",
+                "maxItems": 10,
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "key": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,31}$"},
+                        "label": {"type": "string", "minLength": 1, "maxLength": 80},
+                        "type": {"enum": ["text", "number", "boolean", "choice"]},
+                        "required": {"type": "boolean"},
+                        "choices": {
+                            "type": "array",
+                            "items": {"type": "string", "minLength": 1, "maxLength": 80},
+                            "minItems": 1,
+                            "maxItems": 20,
+                        },
+                    },
+                    "required": ["key", "label", "type"],
+                    "additionalProperties": False,
+                },
+            },
             "require_comment_to_reject": {"type": "boolean"},
             "require_sign_in": {"type": "boolean"},
             "due_in_business_hours": {"type": "integer", "minimum": 1, "maximum": 2000},
@@ -123,6 +144,7 @@ class Approval(BlockType):
         }
         task["calendar"] = dict(compiled.get("calendar") or {})
         task["reminders"] = list(compiled.get("reminders") or [])
+        task["fields"] = [dict(field) for field in compiled.get("fields") or []]
         task["outcomes"] = self.outcomes(compiled)
         task["require_comment_to_reject"] = bool(compiled.get("require_comment_to_reject"))
         task["require_sign_in"] = bool(compiled.get("require_sign_in"))
