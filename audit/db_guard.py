@@ -65,3 +65,35 @@ class PostgresSQL(migrations.RunSQL):
     def database_backwards(self, app_label: str, schema_editor: Any, *args: Any) -> None:
         if self._applies(schema_editor):
             super().database_backwards(app_label, schema_editor, *args)
+
+
+# Pending events: never updated; removed only by the sequencer, which says so for its own
+# transaction (SET LOCAL idconfluence.audit_sequencer = 'on') as it moves them into the chain.
+PENDING_TABLE = "audit_pendingauditevent"
+PENDING_FUNCTION = "audit_pending_refuse_change"
+PENDING_TRIGGER = "audit_pending_sequencer_only"
+SEQUENCER_FLAG = "idconfluence.audit_sequencer"
+CREATE_PENDING_GUARD = f"""
+CREATE OR REPLACE FUNCTION {PENDING_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' AND current_setting('{SEQUENCER_FLAG}', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    RAISE EXCEPTION 'pending audit events are only sealed by the sequencer: % is refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+CREATE TRIGGER {PENDING_TRIGGER} BEFORE UPDATE OR DELETE ON {PENDING_TABLE}
+    FOR EACH STATEMENT EXECUTE FUNCTION {PENDING_FUNCTION}();
+"""
+CREATE_PENDING_TRUNCATE_GUARD = f"""
+CREATE TRIGGER {PENDING_TRIGGER}_truncate BEFORE TRUNCATE ON {PENDING_TABLE}
+    FOR EACH STATEMENT EXECUTE FUNCTION {PENDING_FUNCTION}();
+"""
+DROP_PENDING_GUARD = f"""
+DROP TRIGGER IF EXISTS {PENDING_TRIGGER} ON {PENDING_TABLE};
+DROP FUNCTION IF EXISTS {PENDING_FUNCTION}();
+"""
+DROP_PENDING_TRUNCATE_GUARD = (
+    f"DROP TRIGGER IF EXISTS {PENDING_TRIGGER}_truncate ON {PENDING_TABLE};"
+)

@@ -3,6 +3,10 @@
 An event's `seq` is its place in the chain and its primary key; `prev_hash` and `hash` link it to
 its neighbour (see audit/chain.py). Nothing here may change or remove a stored event: the model
 and its QuerySet refuse, the admin is read-only and, on PostgreSQL, a trigger refuses too.
+
+With the sequencer on (PostgreSQL), a transaction writes its events as `PendingAuditEvent` rows,
+touching no shared row, and the sequencer (audit/sequencer.py) moves them into the chain in
+batches: the event is stored with the change it records, and sealed within the merge delay.
 """
 
 from __future__ import annotations
@@ -41,8 +45,9 @@ class ActorKind(models.TextChoices):
     ANONYMOUS = "anonymous", "Anonymous"
 
 
-class AuditEvent(models.Model):
-    seq = models.BigIntegerField(primary_key=True, editable=False)
+class EventContent(models.Model):
+    """What an event says, sealed or not."""
+
     occurred_at = models.DateTimeField(editable=False)
     # No database constraint and no cascade: deleting a user must not touch (or be blocked by)
     # the append-only table; actor_label keeps who it was.
@@ -66,6 +71,13 @@ class AuditEvent(models.Model):
     details = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class AuditEvent(EventContent):
+    seq = models.BigIntegerField(primary_key=True, editable=False)
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, editable=False)
 
@@ -93,6 +105,31 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         _refuse()
+
+
+class PendingQuerySet(models.QuerySet["PendingAuditEvent"]):
+    update = _refuse
+    bulk_update = _refuse
+    update_or_create = _refuse
+
+
+class PendingAuditEvent(EventContent):
+    """An event stored in its transaction and not yet given its place in the chain.
+
+    `occurred_at` is when it was recorded; sealing keeps it unless an event already sealed is
+    later (a transaction that committed after a newer one), so time never goes back along the
+    chain. Only the sequencer removes these rows (a PostgreSQL trigger refuses anyone else).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+
+    objects = PendingQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["occurred_at"], name="audit_pending_time_idx")]
+
+    def __str__(self) -> str:
+        return f"pending {self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action} {self.target_label}"
 
 
 class AuditChainHead(models.Model):

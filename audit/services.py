@@ -1,10 +1,13 @@
 """`record(...)`: the one way any app writes an audit event, inside the caller's transaction.
 
-Appending takes the chain head under a row lock (PostgreSQL) or the database write lock
-(SQLite), so concurrent writers cannot fork the chain. The lock is held until the caller's
-transaction ends: record late in a transaction, or gather its events with `batch()` (or pass
-them to `record_many`) so they are appended in one go just before the commit. Nothing here
-commits on its own unless the caller has no transaction open.
+On PostgreSQL with the sequencer on (the default, `AUDIT_SEQUENCER`), an event is one row of
+`PendingAuditEvent` inserted in the caller's transaction: no shared row is touched, so no
+transaction waits on another's audit write; audit/sequencer.py gives the committed ones their
+place in the chain within the merge delay. Otherwise (SQLite, or the sequencer off) appending
+takes the chain head under a row lock (PostgreSQL) or the database write lock (SQLite), held
+until the caller's transaction ends: record late in a transaction, or gather its events with
+`batch()` (or pass them to `record_many`) so they are appended in one go just before the
+commit. Nothing here commits on its own unless the caller has no transaction open.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from django.utils import timezone
 
 from audit import context
 from audit.chain import GENESIS_HASH, content_of, hash_content
-from audit.models import ActorKind, AuditChainHead, AuditEvent
+from audit.models import ActorKind, AuditChainHead, AuditEvent, EventContent, PendingAuditEvent
 from audit.redaction import json_ready
+from idconfluence.conf import idc_settings
 
 if TYPE_CHECKING:
     from typing import NotRequired, TypedDict
@@ -187,7 +191,7 @@ def batch() -> Iterator[list[AuditEvent]]:
         _append(pending.events)
 
 
-def _lock_head() -> AuditChainHead:
+def lock_head() -> AuditChainHead:
     if connection.vendor == "postgresql":  # raw: the ORM's query building doubled the cost
         table = connection.ops.quote_name(AuditChainHead._meta.db_table)
         with connection.cursor() as cursor:
@@ -209,38 +213,70 @@ def _lock_head() -> AuditChainHead:
     return AuditChainHead.objects.select_for_update().get(pk=_HEAD)
 
 
+def sequenced() -> bool:
+    """Events go through the sequencer (PostgreSQL only: SQLite has one writer anyway)."""
+    return connection.vendor == "postgresql" and bool(idc_settings.AUDIT_SEQUENCER)
+
+
 def _append(events: list[AuditEvent]) -> list[AuditEvent]:
-    """Chain `events` after the head and insert them, in the current transaction."""
+    """Store `events` in the current transaction: pending for the sequencer, or chained now."""
+    now = timezone.now()
+    for event in events:
+        event.occurred_at = now
+    if sequenced():
+        _insert(PendingAuditEvent, events)
+        return events
     with transaction.atomic(savepoint=False):
-        head = _lock_head()
-        # Time never goes backwards along the chain, so a date window is a run of seqs.
-        now = timezone.now()
-        if head.occurred_at is not None and now < head.occurred_at:
-            now = head.occurred_at
-        for event in events:
-            event.seq, event.prev_hash, event.occurred_at = head.seq + 1, head.hash, now
-            event.hash = hash_content(content_of(event))
-            head.seq, head.hash = event.seq, event.hash
-        head.occurred_at = now
-        _store(events, head)
+        head = lock_head()
+        chain(events, head)
+        store_chained(events, head)
     return events
 
 
-def _store(events: list[AuditEvent], head: AuditChainHead) -> None:
-    """Insert the events and move the head: on PostgreSQL in one statement (a round trip saved
-    on every audited transaction), elsewhere through the ORM."""
+def chain(events: list[AuditEvent], head: AuditChainHead) -> None:
+    """Give `events` (in order) their seq and hashes after `head`, and move `head` past them.
+
+    Time never goes backwards along the chain, so a date window is a run of seqs: an event
+    recorded before the head's newest keeps its place but takes the head's time.
+    """
+    for event in events:
+        if head.occurred_at is not None and event.occurred_at < head.occurred_at:
+            event.occurred_at = head.occurred_at
+        event.seq, event.prev_hash = head.seq + 1, head.hash
+        event.hash = hash_content(content_of(event))
+        head.seq, head.hash, head.occurred_at = event.seq, event.hash, event.occurred_at
+
+
+def store_chained(events: list[AuditEvent], head: AuditChainHead) -> None:
+    """Insert chained events and move the head: on PostgreSQL in one statement (a round trip
+    saved on every audited transaction), elsewhere through the ORM."""
     if connection.vendor != "postgresql":
         AuditEvent.objects.all()._append_chained(events)
         head.save(update_fields=["seq", "hash", "occurred_at"])
         return
-    fields = AuditEvent._meta.concrete_fields
     quote = connection.ops.quote_name
-    # Names come from the models' metadata; every value is a parameter.
-    head_table, event_table = (quote(m._meta.db_table) for m in (AuditChainHead, AuditEvent))
+    move = f"UPDATE {quote(AuditChainHead._meta.db_table)} SET seq = %s, hash = %s, occurred_at = %s WHERE id = %s"  # noqa: S608,E501
+    _insert(
+        AuditEvent,
+        events,
+        f"WITH head AS ({move}) ",
+        [head.seq, head.hash, head.occurred_at, head.pk],
+    )
+
+
+def _insert(
+    model: type[EventContent],
+    events: list[AuditEvent],
+    prefix: str = "",
+    params: list[Any] | None = None,
+) -> None:
+    """One multi-row INSERT of `events` into `model`'s table (raw: the ORM's bulk_create
+    costs more than the statement). Names come from the models' metadata; values are parameters."""
+    fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
+    quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     rows = ", ".join([f"({', '.join(['%s'] * len(fields))})"] * len(events))
-    move = f"UPDATE {head_table} SET seq = %s, hash = %s, occurred_at = %s WHERE id = %s"  # noqa: S608
-    sql = f"WITH head AS ({move}) INSERT INTO {event_table} ({columns}) VALUES {rows}"  # noqa: S608
+    sql = f"{prefix}INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {rows}"  # noqa: S608
     values = [f.get_db_prep_save(getattr(e, f.attname), connection) for e in events for f in fields]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [head.seq, head.hash, head.occurred_at, head.pk, *values])
+        cursor.execute(sql, [*(params or []), *values])

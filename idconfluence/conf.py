@@ -25,6 +25,11 @@ DEFAULTS: dict[str, Any] = {
     "METRICS_ALLOWED_NETWORKS": [],
     "METRICS_WINDOW_SECONDS": 900,
     "OVERLOAD_RETRY_AFTER_SECONDS": 5,
+    # Audit events go through the sequencer (PostgreSQL), sealed every interval; a pending event
+    # older than the alert limit fails `audit_verify` and degrades /readyz.
+    "AUDIT_SEQUENCER": True,
+    "AUDIT_SEAL_INTERVAL_SECONDS": 0.25,
+    "AUDIT_SEAL_ALERT_SECONDS": 60,
 }
 
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+N = TypeVar("N", int, float)
 
 
 def load_dotenv(path: Path) -> None:
@@ -29,14 +33,22 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def env_int(name: str, default: int) -> int:
+def _parsed(name: str, default: N, cast: Callable[[str], N], what: str) -> N:
     value = os.environ.get(name)
     if value is None or value == "":
         return default
     try:
-        return int(value)
+        return cast(value)
     except ValueError as exc:
-        raise ValueError(f"{name} must be a whole number, got {value!r}") from exc
+        raise ValueError(f"{name} must be {what}, got {value!r}") from exc
+
+
+def env_int(name: str, default: int) -> int:
+    return _parsed(name, default, int, "a whole number")
+
+
+def env_float(name: str, default: float) -> float:
+    return _parsed(name, default, float, "a number")
 
 
 def env_list(name: str, default: str = "") -> list[str]:

@@ -12,7 +12,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from idconfluence.env import env_bool, env_int, env_list, env_str, load_dotenv
+from idconfluence.env import env_bool, env_float, env_int, env_list, env_str, load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # `make run` keeps its development secrets in a git-ignored .env; IDC_DOTENV="" skips it.
@@ -211,6 +211,10 @@ IDCONFLUENCE.update(
         "METRICS_WINDOW_SECONDS": env_int("IDC_METRICS_WINDOW_SECONDS", 900),
         # The Retry-After of a 503 when the database refuses (too many clients, pool timeout).
         "OVERLOAD_RETRY_AFTER_SECONDS": env_int("IDC_OVERLOAD_RETRY_AFTER_SECONDS", 5),
+        # Audit sequencing off the request path (audit/sequencer.py, run by the watchdog).
+        "AUDIT_SEQUENCER": env_bool("IDC_AUDIT_SEQUENCER", True),
+        "AUDIT_SEAL_INTERVAL_SECONDS": env_float("IDC_AUDIT_SEAL_INTERVAL_SECONDS", 0.25),
+        "AUDIT_SEAL_ALERT_SECONDS": env_int("IDC_AUDIT_SEAL_ALERT_SECONDS", 60),
     }
 )
 

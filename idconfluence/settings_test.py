@@ -11,6 +11,9 @@ os.environ.setdefault("IDC_ENCRYPTION_KEYS", "dGVzdC1vbmx5LWtleS10ZXN0LW9ubHkta2
 os.environ.setdefault("IDC_EXECUTION_WINDOW_SECONDS", "3")
 os.environ.setdefault("IDC_WATCHDOG_GRACE_SECONDS", "1")
 os.environ.setdefault("IDC_EXTRA_CONNECTOR_TYPES", "tests.support.connector_types.JournalConnector")
+# Most tests read audit events right after the change: chained in its transaction. The
+# sequencer's own tests, the cluster tests that run a watchdog and the benchmarks turn it on.
+os.environ.setdefault("IDC_AUDIT_SEQUENCER", "0")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 
 from idconfluence.settings import *  # noqa: F403

@@ -23,6 +23,7 @@ from django.db import connection
 from django.db.models import Count, Min
 from django.utils import timezone
 
+from audit.sequencer import audit_backlog
 from idconfluence.conf import idc_settings
 from idconfluence.ops.heartbeats import CLUSTER, WATCHDOG, heartbeat_last
 from idconfluence.redaction import redact_text
@@ -111,19 +112,32 @@ def queue() -> Check:
     return backlog_check("queued executions", count, oldest, idc_settings.QUEUE_AGE_LIMIT_SECONDS)
 
 
+def audit() -> Check:
+    """Events stored but not sealed: degraded past the alert limit (the sequencer is behind or
+    not running; nothing is lost, the chain just does not cover them yet)."""
+    backlog = audit_backlog()
+    return backlog_check(
+        "unsealed audit events",
+        backlog.count,
+        backlog.oldest,
+        idc_settings.AUDIT_SEAL_ALERT_SECONDS,
+    )
+
+
 CHECKS: dict[str, Callable[[], Check]] = {
     "database": database,
     "broker": broker,
     "cluster": cluster,
     "watchdog": watchdog,
     "queue": queue,
+    "audit": audit,
 }
 
 
 def _needs_database(name: str) -> bool:
     """Checks that read the database (the ORM broker's queue too): not tried once it failed,
     so a probe gets its answer in one connect timeout, not one per check."""
-    return name in {"cluster", "watchdog", "queue"} or (
+    return name in {"cluster", "watchdog", "queue", "audit"} or (
         name == "broker" and not settings.Q_CLUSTER.get("redis")
     )
 

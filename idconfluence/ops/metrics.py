@@ -31,6 +31,7 @@ from prometheus_client.core import (
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
+from audit.sequencer import audit_backlog
 from idconfluence.conf import idc_settings
 from idconfluence.ops.models import Heartbeat
 from workflows.models import Execution, Step
@@ -167,6 +168,17 @@ class ProductCollector(Collector):
         yield beats
         yield GaugeMetricFamily(
             "idc_approvals_overdue", "Approval tasks past their due time", value=approvals_overdue()
+        )
+        backlog = audit_backlog()
+        yield GaugeMetricFamily(
+            "idc_audit_unsealed_events",
+            "Audit events stored but not given their place in the chain yet",
+            value=backlog.count,
+        )
+        yield GaugeMetricFamily(
+            "idc_audit_unsealed_oldest_age_seconds",
+            "Age of the oldest audit event not sealed yet (alert past AUDIT_SEAL_ALERT_SECONDS)",
+            value=backlog.age_seconds(now),
         )
 
 

@@ -44,13 +44,13 @@ def verify_fails_at(seq: int) -> str:
 def test_untouched_chain_verifies(five_events) -> None:
     out = StringIO()
     call_command("audit_verify", stdout=out)
-    assert out.getvalue().strip() == "OK: 5 events verified (#1..#5)"
+    assert out.getvalue().strip() == "OK: 5 events verified (#1..#5); 0 not sealed yet"
 
 
 def test_empty_chain_verifies(db) -> None:
     out = StringIO()
     call_command("audit_verify", stdout=out)
-    assert out.getvalue().strip() == "OK: 0 events verified"
+    assert out.getvalue().strip() == "OK: 0 events verified; 0 not sealed yet"
 
 
 @pytest.mark.parametrize(

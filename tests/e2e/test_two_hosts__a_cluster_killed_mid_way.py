@@ -21,6 +21,8 @@ from django.db.models import Count
 from prometheus_client.parser import text_string_to_metric_families
 from standardwebhooks.webhooks import Webhook
 
+from audit.chain import verify_chain
+from audit.models import AuditEvent, PendingAuditEvent
 from tests.support.cluster import Process, RedisServer, child_env, wait_until
 from tests.support.connector_types import journal_lines
 from tests.support.documents import block, document, edge
@@ -87,6 +89,7 @@ class Hosts:
             "IDC_WEBHOOK_RATE_PER_MINUTE": "0",  # this test sends far more than 600 a minute
             "IDC_REQUEUE_AFTER_SECONDS": "10",
             "IDC_METRICS_TOKEN": METRICS_TOKEN,
+            "IDC_AUDIT_SEQUENCER": "1",  # as in production: the watchdog seals the audit log
         }
         self.env = {
             "web-a": {**shared, "IDC_HOST": "web-a"},
@@ -255,6 +258,14 @@ def test_two_web_and_two_worker_hosts_lose_nothing_and_do_nothing_twice_when_one
         for outcome, count in by_outcome.items():
             assert samples[("idc_webhook_deliveries_total", (("outcome", outcome),))] == count
         assert samples[("idc_parked_executions", ())] == parked.count()
+
+    # Every audit event of every host reached the chain through the watchdog's sequencer.
+    wait_until(lambda: not PendingAuditEvent.objects.exists(), 10, "the audit log sealed")
+    chain = verify_chain()
+    assert chain.ok, chain.problem
+    started = AuditEvent.objects.filter(action="execution.started").count()
+    assert started == Execution.objects.exclude(state="queued").count()
+    assert AuditEvent.objects.filter(action="run.succeeded").count() == len(succeeded)
     print(
         f"two hosts: {DISTINCT} runs, {parked.count()} parked for review after the kill, "
         f"{requeued} re-sent by the watchdog, "

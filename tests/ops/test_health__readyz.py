@@ -1,6 +1,6 @@
 """`/healthz` answers without a database or a login; `/readyz` checks the database, the broker,
-the cluster's and the watchdog's heartbeats and the queue's age, each going red when its
-dependency stops, with messages that carry no secret."""
+the cluster's and the watchdog's heartbeats, the queue's age and the unsealed audit backlog, each
+going red when its dependency stops, with messages that carry no secret."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def test_ready_when_every_dependency_answers(scraper: Client, alive: None) -> No
     status, body = readyz(scraper)
     assert status == 200, body
     assert body["status"] == "ready"
-    assert set(body["checks"]) == {"database", "broker", "cluster", "watchdog", "queue"}
+    assert set(body["checks"]) == {"database", "broker", "cluster", "watchdog", "queue", "audit"}
     assert all(c["status"] == "ok" for c in body["checks"].values()), body
     assert body["checks"]["queue"]["message"] == "no queued executions"
 
@@ -122,6 +122,27 @@ def test_an_old_queue_is_degraded_but_ready_and_webhooks_are_still_taken(
     assert Execution.objects.filter(state="queued").count() == 1
 
 
+@pytest.mark.postgres
+def test_an_audit_backlog_past_its_limit_is_degraded_until_the_sequencer_seals_it(
+    scraper: Client, alive: None
+) -> None:
+    """The sequencer stopped (no watchdog sealing): events stay stored, /readyz says how old."""
+    from audit.sequencer import audit_seal_all
+    from audit.services import record
+
+    with ops_settings(AUDIT_SEQUENCER=True):
+        with time_machine.travel(timezone.now() - timedelta(minutes=3)):
+            record(action="test.unsealed")
+        status, body = readyz(scraper)
+        assert status == 200 and body["status"] == "degraded", body
+        audit = body["checks"]["audit"]
+        assert audit["status"] == "degraded"
+        assert audit["message"].startswith("1 unsealed audit events, oldest 18")
+        audit_seal_all()
+        status, body = readyz(scraper)
+        assert body["checks"]["audit"] == {"status": "ok", "message": "no unsealed audit events"}
+
+
 @pytest.mark.django_db
 def test_the_broker_check_goes_red_when_redis_stops(scraper: Client, tmp_path: Path) -> None:
     server = RedisServer(tmp_path)
@@ -170,7 +191,13 @@ def test_the_database_check_goes_red_without_showing_the_password(tmp_path: Path
     checks = answer["body"]["checks"]
     assert checks["database"]["status"] == "failing"
     assert checks["database"]["message"].startswith("OperationalError")
-    for name in ("broker", "cluster", "watchdog", "queue"):  # one connect timeout, not five
+    for name in (
+        "broker",
+        "cluster",
+        "watchdog",
+        "queue",
+        "audit",
+    ):  # one connect timeout, not five
         assert checks[name] == {
             "status": "failing",
             "message": "not checked: the database is unavailable",

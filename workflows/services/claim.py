@@ -2,8 +2,9 @@
 another worker holds, so a duplicated queue message does nothing.
 
 The claim bumps the execution's lease (every later write of the worker is fenced by it) and
-stamps the deadline last, on the database's clock, once the row and audit locks are held and the
-program is loaded: waiting for a lock comes out of no one's window. The worker's own deadline is
+stamps the deadline last, on the database's clock, once the row lock is held and the program is
+loaded: waiting for a lock comes out of no one's window. (Its audit event takes no shared lock:
+audit/sequencer.py seals it after the commit.) The worker's own deadline is
 the same length on its monotonic clock, counted from that statement.
 """
 

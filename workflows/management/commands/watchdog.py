@@ -1,5 +1,6 @@
 """`manage.py watchdog`: parks executions whose worker died and re-enqueues lost messages
-(executions' and background jobs' alike).
+(executions' and background jobs' alike), and seals the audit log (audit/sealer.py, a thread of
+its own: every AUDIT_SEAL_INTERVAL_SECONDS, whatever the sweeps are doing).
 
 It runs beside `qcluster`, not inside it, so it keeps working when the cluster is wedged. It
 cannot die quietly: a round that fails (PostgreSQL restarted, the broker down, any error) is
@@ -22,6 +23,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connections
 from django.utils import timezone
 
+from audit.sealer import Sealer
+from audit.sequencer import audit_seal_all
+from audit.services import sequenced
 from idconfluence.conf import idc_settings
 from idconfluence.jobs.services import sweep_stalled_items
 from idconfluence.ops.heartbeats import WATCHDOG, heartbeat_beat
@@ -58,9 +62,15 @@ class Command(BaseCommand):
             stopping = True
 
         previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        # the audit sequencer rides along when events are sequenced (PostgreSQL, the default)
+        sealer = Sealer() if sequenced() and not once else None
+        if sealer is not None:
+            sealer.start()
         try:
             self._loop(interval, once, lambda: stopping)
         finally:
+            if sealer is not None:
+                sealer.stop()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
 
@@ -74,7 +84,8 @@ class Command(BaseCommand):
             # each sweep on its own: parking needs no broker, and one failing must not starve
             # the other
             counts, errors = [], []
-            for sweep in (sweep_overdue, sweep_unclaimed, sweep_stalled_items):
+            sweeps = (sweep_overdue, sweep_unclaimed, sweep_stalled_items)
+            for sweep in (*sweeps, audit_seal_all) if once else sweeps:
                 try:
                     counts.append(sweep())
                 except Exception as exc:
@@ -82,7 +93,7 @@ class Command(BaseCommand):
                         raise
                     counts.append(0)
                     errors.append(exc)
-            parked, requeued, resent = counts
+            parked, requeued, resent = counts[:3]
             if parked or requeued or resent or once:
                 self.stdout.write(
                     f"watchdog: parked {parked}, re-enqueued {requeued}, job items re-sent {resent}"
