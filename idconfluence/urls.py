@@ -12,6 +12,7 @@ handler500 = "idconfluence.ops.views.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("idconfluence.api_urls")),
     path("api/audit/", include("audit.api_urls")),
     path("hooks/", include("workflows.hooks_urls")),
     path("a/", include("approvals.urls")),  # emailed approval links

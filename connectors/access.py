@@ -1,0 +1,13 @@
+"""Who may view, use (reference in a block) and change a connector."""
+
+from connectors.models import Connector
+from idconfluence.access import Rules
+
+CONNECTORS: Rules[Connector] = Rules(
+    Connector,
+    {
+        "view": "connectors.view_connector",
+        "use": "connectors.use_connector",
+        "change": "connectors.change_connector",
+    },
+)
