@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from approvals.access import TASKS
 from approvals.models import ApprovalTask, Delegation
 from approvals.selectors import tasks_for
 from approvals.services.console import (
@@ -23,8 +24,6 @@ from approvals.services.console import (
     task_resend,
 )
 from idconfluence.admin_base import ReadOnlyAdmin
-
-OPERATE = "approvals.change_approvaltask"
 
 
 class TaskActionForm(ActionForm):
@@ -106,7 +105,7 @@ class ApprovalTaskAdmin(ReadOnlyAdmin):
         return task.state == "open" and task.due_at <= timezone.now()
 
     def has_operate_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(OPERATE)
+        return TASKS.can(request.user, "operate")
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_active and request.user.is_staff)
@@ -115,7 +114,7 @@ class ApprovalTaskAdmin(ReadOnlyAdmin):
         return self.has_module_permission(request)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ApprovalTask]:
-        if request.user.has_perm(OPERATE) or request.user.has_perm("approvals.view_approvaltask"):
+        if TASKS.can(request.user, "operate") or TASKS.can(request.user, "view"):
             return super().get_queryset(request).filter(state="open")
         return tasks_for(request.user)  # "My tasks"
 

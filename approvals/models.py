@@ -59,6 +59,7 @@ class ApprovalTask(models.Model):
 
     class Meta:
         ordering = ["due_at"]
+        permissions = [("decide_approvaltask", "Can decide approval tasks")]
         indexes = [models.Index(fields=["state", "due_at"])]
         constraints = [
             # A waiting block has at most one open task: opening twice cannot ask twice.

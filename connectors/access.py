@@ -6,8 +6,10 @@ from idconfluence.access import Rules
 CONNECTORS: Rules[Connector] = Rules(
     Connector,
     {
+        "add": "connectors.add_connector",
         "view": "connectors.view_connector",
         "use": "connectors.use_connector",
         "change": "connectors.change_connector",
     },
+    owner_actions=("view", "use", "change"),
 )

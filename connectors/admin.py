@@ -15,10 +15,12 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from connectors.access import CONNECTORS
 from connectors.forms import clear_input, connector_form_for, secret_input
 from connectors.jobs import TEST_CONNECTION
 from connectors.models import Connector, HealthStatus, LocalGrant
 from connectors.registry import all_types
+from idconfluence.admin_access import RulesAdminMixin
 from idconfluence.admin_base import ReadOnlyAdmin
 from idconfluence.jobs.admin import start_in_background
 
@@ -26,7 +28,11 @@ _HEALTH_COLOURS = {HealthStatus.OK: "#2e7d32", HealthStatus.FAILING: "#c62828"}
 
 
 @admin.register(Connector)
-class ConnectorAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ConnectorAdmin(RulesAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg, misc]
+    """Lists and pages through CONNECTORS; the creator gets view/use/change on the connector and
+    shares it (say, `use` with a workflow editor) from its *Object permissions* page."""
+
+    rules = CONNECTORS
     list_display = ("name", "type", "enabled", "health", "health_checked_at", "health_summary")
     list_filter = ("type", "enabled", "health_status")
     search_fields = ("name", "description")

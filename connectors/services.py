@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from audit import services as audit_services
 from connectors import crypto
+from connectors.access import CONNECTORS
 from connectors.base import Connector as ConnectorType
 from connectors.base import Outcome, Result
 from connectors.models import Connector, HealthStatus
@@ -69,8 +70,9 @@ def connector_test(*, connector: Connector, actor: Any) -> Result:
     """Check reachability and credentials now; store the health on the row and audit the check.
 
     The network check runs outside any transaction (it may take the whole window); the row
-    update and its audit event are written together afterwards.
+    update and its audit event are written together afterwards. A person needs `change`.
     """
+    CONNECTORS.require_person(actor, "change", connector)
     timeout = float(idc_settings.EXECUTION_WINDOW_SECONDS)
     redact: Any = str
     try:

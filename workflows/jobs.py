@@ -21,7 +21,8 @@ from workflows.services.runs import (
 )
 from workflows.services.versions import PublishRefused, version_publish
 
-OPERATE = "workflows.operate_execution"
+#: The services check each item's rules (WORKFLOWS, operate) with the job's starter as actor.
+OPERATE = ""
 RETRY, RETRIGGER, RESOLVE, CANCEL, PUBLISH = (
     "workflows.execution_retry",
     "workflows.run_retrigger",
@@ -29,7 +30,7 @@ RETRY, RETRIGGER, RESOLVE, CANCEL, PUBLISH = (
     "workflows.run_cancel",
     "workflows.version_publish",
 )
-REFUSALS = (NotRetryable, NotRunnable, FrozenVersionError)
+REFUSALS = (NotRetryable, NotRunnable, FrozenVersionError)  # Denied: the job reports it
 
 
 def _retry(execution: Execution, actor: Any) -> str:
@@ -101,7 +102,7 @@ for _name, _verb, _queryset, _act, _permission in (
         "Publish",
         WorkflowVersion.objects.select_related("workflow"),
         _publish,
-        "workflows.publish_workflow",
+        "",
     ),
 ):
     register(JobKind(_name, _verb, _handler(_queryset, _act), _permission))

@@ -19,6 +19,12 @@ class FrozenVersionError(Exception):
     """Raised on any attempt to change a version that is no longer a draft."""
 
 
+class FourEyes(models.TextChoices):
+    AUTO = "auto", "On when a block grants access"
+    ON = "on", "On"
+    OFF = "off", "Off"
+
+
 class Workflow(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(max_length=200, validators=[single_line])
@@ -31,6 +37,14 @@ class Workflow(models.Model):
         related_name="owned_workflows",
     )
     enabled = models.BooleanField(default=True)
+    four_eyes = models.CharField(
+        "four-eyes publishing",
+        max_length=10,
+        choices=FourEyes.choices,
+        default=FourEyes.AUTO,
+        help_text="When on, the person who last changed a draft cannot publish it: another "
+        "person with publish permission must.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -64,6 +78,15 @@ class WorkflowVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who last changed this draft's content (four-eyes: not its publisher).",
+    )
+    changed_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from approvals.access import TASKS
 from approvals.models import ApprovalLink, ApprovalTask, Delegation
 from approvals.services import people
 from approvals.services.events import task_event
@@ -62,6 +63,7 @@ def move_to(
 
 
 def task_reassign(*, task: ApprovalTask, to: str, actor: Any) -> ApprovalTask:
+    TASKS.require_person(actor, "operate", task)
     with transaction.atomic():
         task = _lock_open(task)
         person = people.resolve(to)
@@ -75,6 +77,7 @@ def task_reassign(*, task: ApprovalTask, to: str, actor: Any) -> ApprovalTask:
 
 def task_resend(*, task: ApprovalTask, actor: Any) -> ApprovalTask:
     """A new link by email to the current assignee (earlier links stay valid)."""
+    TASKS.require_person(actor, "operate", task)
     with transaction.atomic():
         task = _lock_open(task)
         ApprovalTask.objects.filter(pk=task.pk).update(
@@ -92,6 +95,7 @@ def task_resend(*, task: ApprovalTask, actor: Any) -> ApprovalTask:
 
 def task_cancel(*, task: ApprovalTask, actor: Any, note: str = "") -> ApprovalTask:
     """Cancel the task and its waiting run (locks: task, then the run's executions and run)."""
+    TASKS.require_person(actor, "operate", task)
     with transaction.atomic():
         task = _lock_open(task)
         task.state, task.state_note = (

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -36,7 +37,7 @@ def act_or_start(
     for row in rows:
         try:
             modeladmin.message_user(request, f"{label(row)}: {handle(str(row.pk), request.user)}")
-        except ItemRefused as exc:
+        except (ItemRefused, PermissionDenied) as exc:
             modeladmin.message_user(request, f"{label(row)}: {exc}", messages.ERROR)
     return None
 

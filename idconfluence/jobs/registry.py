@@ -18,7 +18,8 @@ class JobKind:
     verb: str  # "Test connection": the page's title starts with it
     #: (object id, actor) -> what was done; raises ItemRefused with the reason
     handle: Callable[[str, Any], str]
-    #: checked again when the item runs: a permission revoked since the click applies
+    #: checked again when the item runs: a permission revoked since the click applies ("": the
+    #: handler's service checks the object's rules itself, object permissions included)
     permission: str
     #: True: the handler's writes and the item's outcome commit together (a worker that dies
     #: mid-item leaves nothing half-done and the item pending). False for network work such as

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.db.models.functions import Now
@@ -143,7 +144,13 @@ def _run_outside(item: AdminJobItem, kind: JobKind) -> str:
 
 def _attempt(item: AdminJobItem, kind: JobKind, *, savepoint: bool) -> tuple[str, str]:
     actor = item.job.created_by
-    if actor is None or not actor.is_active or not actor.has_perm(kind.permission):
+    # A kind without a permission leaves the check to its service, which asks the object's
+    # rules (object permissions included) with the same actor.
+    if (
+        actor is None
+        or not actor.is_active
+        or (kind.permission and not actor.has_perm(kind.permission))
+    ):
         return ItemState.FAILED, f"refused: the person who started this job may not {kind.verb}"
     try:
         if savepoint:  # a refusal rolls back whatever the handler wrote before it refused
@@ -153,6 +160,8 @@ def _attempt(item: AdminJobItem, kind: JobKind, *, savepoint: bool) -> tuple[str
             message = kind.handle(item.object_id, actor)
     except ItemRefused as exc:
         return ItemState.FAILED, str(exc)[:MESSAGE_CHARS]
+    except PermissionDenied:  # the service's own rule (object permissions included) refused
+        return ItemState.FAILED, f"refused: the person who started this job may not {kind.verb}"
     except Exception as exc:  # a bug must show on the page and in the log, not kill the worker
         logger.exception("job %s item %s (%s) failed", item.job_id, item.pk, kind.name)
         return ItemState.FAILED, f"internal error ({type(exc).__name__}); see the worker log"

@@ -23,7 +23,7 @@ def test_admin_add_change_and_delete_are_recorded_with_ip(superuser) -> None:
     client.force_login(superuser)
     client.post("/admin/auth/group/add/", {"name": "Ops"})
     group = Group.objects.get(name="Ops")
-    client.post(f"/admin/auth/group/{group.pk}/change/", {"name": "Operators"})
+    client.post(f"/admin/auth/group/{group.pk}/change/", {"name": "Ops team"})
     client.post(f"/admin/auth/group/{group.pk}/delete/", {"post": "yes"})
 
     added, changed, deleted = (
@@ -31,7 +31,7 @@ def test_admin_add_change_and_delete_are_recorded_with_ip(superuser) -> None:
         events("admin.changed"),
         events("admin.deleted"),
     )
-    assert [e.target_label for e in added + changed + deleted] == ["Ops", "Operators", "Operators"]
+    assert [e.target_label for e in added + changed + deleted] == ["Ops", "Ops team", "Ops team"]
     assert {(e.actor_id, e.target_type, e.target_id) for e in added + changed + deleted} == {
         (superuser.pk, "auth.group", str(group.pk))
     }

@@ -10,14 +10,19 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
+from idconfluence.access import Denied
+from idconfluence.admin_access import RulesAdminMixin
 from idconfluence.forms import IntakeJSONField
 from idconfluence.jobs.admin import act_or_start
-from workflows import documents, jobs
+from workflows import documents, jobs, policy
+from workflows.access import WORKFLOWS, visible_through_workflow
 from workflows.admin.common import ReadOnlyInline, report
+from workflows.admin.drafts import BlockFormSet, DraftEditing
 from workflows.models import Block, Edge, FrozenVersionError, Workflow, WorkflowVersion
 from workflows.services.versions import (
     DraftExists,
     draft_from_version,
+    draft_touch,
     version_retire,
 )
 
@@ -29,9 +34,21 @@ class VersionInline(ReadOnlyInline):
 
 
 @admin.register(Workflow)
-class WorkflowAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("slug", "name", "enabled", "current_version", "owner", "updated_at")
-    list_filter = ("enabled",)
+class WorkflowAdmin(RulesAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg, misc]
+    """Lists and pages through WORKFLOWS; the creator gets the workflow's object permissions,
+    and shares it from its *Object permissions* page."""
+
+    rules = WORKFLOWS
+    list_display = (
+        "slug",
+        "name",
+        "enabled",
+        "four_eyes",
+        "current_version",
+        "owner",
+        "updated_at",
+    )
+    list_filter = ("enabled", "four_eyes")
     search_fields = ("slug", "name", "description")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [VersionInline]
@@ -71,6 +88,7 @@ JSON_INTAKE: Mapping[type[models.Field[Any, Any]], Mapping[str, Any]] = {
 
 class BlockInline(DraftOnlyInline):
     model = Block
+    formset = BlockFormSet
     formfield_overrides = JSON_INTAKE
     fields = ("key", "kind", "type", "label", "config", "position_x", "position_y")
 
@@ -89,7 +107,7 @@ class EdgeInline(DraftOnlyInline):
 
 
 @admin.register(WorkflowVersion)
-class WorkflowVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class WorkflowVersionAdmin(DraftEditing, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("workflow", "number", "state", "published_at", "published_by", "checksum")
     list_filter = ("state", "workflow", "published_at")
     list_select_related = ("workflow", "published_by")
@@ -100,27 +118,22 @@ class WorkflowVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "checksum",
         "created_by",
         "created_at",
+        "changed_by",
+        "changed_at",
         "published_by",
         "published_at",
     )
     inlines = [BlockInline, EdgeInline]
+    change_form_template = "workflows/admin/version_change_form.html"
     actions = ["publish", "new_draft", "retire", "export_document"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # versions come from drafts: import, or "new draft from this version"
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is not None and not obj.is_draft:
-            return False
-        return super().has_change_permission(request, obj)
-
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and not obj.is_draft:
             return False
         return super().has_delete_permission(request, obj)
-
-    def has_publish_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("workflows.publish_workflow")
 
     @admin.action(permissions=["publish"], description="Publish (validates first)")
     def publish(
@@ -137,8 +150,8 @@ class WorkflowVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             try:
                 draft = draft_from_version(version=version, actor=request.user)
                 ok.append(f"{version.workflow.slug}: draft v{draft.number} created.")
-            except DraftExists as exc:
-                failed.append(str(exc))
+            except (DraftExists, Denied) as exc:
+                failed.append(f"{version.workflow.slug}: {exc}")
         report(self, request, ok, failed)
 
     @admin.action(permissions=["publish"], description="Retire")
@@ -149,7 +162,7 @@ class WorkflowVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             try:
                 version_retire(version=version, actor=request.user)
                 ok.append(f"{version.workflow.slug} v{version.number} retired.")
-            except FrozenVersionError as exc:
+            except (FrozenVersionError, Denied) as exc:
                 failed.append(f"{version.workflow.slug}: {exc}")
         report(self, request, ok, failed)
 
@@ -168,21 +181,68 @@ class WorkflowVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(Block)
 class BlockAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """A block or edge row on its own page: its workflow's rules, connector `use`, four-eyes."""
+
     formfield_overrides = JSON_INTAKE
     list_display = ("key", "version", "kind", "type", "label")
     list_filter = ("kind",)
     list_select_related = ("version", "version__workflow")
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        return visible_through_workflow(request.user, queryset, "version__workflow")
+
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "version":
-            kwargs["queryset"] = WorkflowVersion.objects.filter(state="draft")
+            drafts = WorkflowVersion.objects.filter(state="draft")
+            kwargs["queryset"] = WORKFLOWS.visible(request.user, "change").values("pk")
+            kwargs["queryset"] = drafts.filter(workflow__in=kwargs["queryset"])
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_staff) and WORKFLOWS.can_any(request.user, "view")
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return WORKFLOWS.can_any(request.user, "view")
+        return WORKFLOWS.can(request.user, "view", obj.version.workflow)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return WORKFLOWS.can_any(request.user, "change")
+
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return (obj is None or obj.version.is_draft) and super().has_change_permission(request, obj)
+        if obj is None:
+            return WORKFLOWS.can_any(request.user, "change")
+        return obj.version.is_draft and WORKFLOWS.can(request.user, "change", obj.version.workflow)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return (obj is None or obj.version.is_draft) and super().has_delete_permission(request, obj)
+        return self.has_change_permission(request, obj)
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        editor = request.user
+
+        class CheckedForm(form):  # type: ignore[valid-type, misc]
+            def clean(self) -> dict[str, Any]:
+                data: dict[str, Any] = super().clean()
+                if self._meta.model is Block:
+                    block = {k: data.get(k) for k in ("key", "kind", "type", "config")}
+                    for error in policy.unusable_connectors(editor, {"blocks": [block]}):
+                        self.add_error("config", error)
+                return data
+
+        return CheckedForm
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        draft_touch(version=obj.version, actor=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        version = obj.version
+        super().delete_model(request, obj)
+        draft_touch(version=version, actor=request.user)
 
 
 @admin.register(Edge)

@@ -18,7 +18,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from idconfluence.access import Denied
 from idconfluence.forms import IntakeJSONField
+from workflows.access import WORKFLOWS
 from workflows.admin import definitions
 from workflows.models import Workflow
 from workflows.models_triggers import TriggerSchedule, WebhookEndpoint
@@ -68,19 +70,16 @@ class RunNowForm(forms.Form):
 
 
 class RunNowWorkflowAdmin(definitions.WorkflowAdmin):
-    change_form_template = "workflows/admin/workflow_change_form.html"
+    change_form_template = "workflows/admin/workflow_change_form.html"  # type: ignore[misc]
     readonly_fields = ("trigger",)
 
     def get_urls(self) -> list[Any]:
         name = f"{self.opts.app_label}_{self.opts.model_name}_run"
         view = self.admin_site.admin_view(self.run_now_view)
-        return [path("<path:object_id>/run/", view, name=name), *super().get_urls()]
+        return [path("<path:object_id>/run/", view, name=name), *super().get_urls()]  # type: ignore[no-untyped-call]
 
     def has_run_permission(self, request: HttpRequest, obj: Workflow | None = None) -> bool:
-        user = request.user
-        return user.has_perm("workflows.run_workflow") or (
-            obj is not None and user.has_perm("workflows.run_workflow", obj)
-        )
+        return WORKFLOWS.can(request.user, "run", obj)
 
     def change_view(
         self,
@@ -111,7 +110,7 @@ class RunNowWorkflowAdmin(definitions.WorkflowAdmin):
                     actor=request.user,
                     dry_run=dry_run,
                 )
-            except NotRunnable as exc:
+            except (NotRunnable, Denied) as exc:
                 self.message_user(request, str(exc), messages.ERROR)
             else:
                 kind = "Dry run" if dry_run else "Run"

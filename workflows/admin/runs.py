@@ -7,11 +7,12 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.html import format_html
 
 from idconfluence.jobs.admin import act_or_start
 from workflows import jobs
+from workflows.access import WORKFLOWS, can_operate_any, may_view_all, visible_through_workflow
 from workflows.admin.common import ReadOnlyAdmin, ReadOnlyInline
 from workflows.models import Execution, ParkedExecution, Run, Step
 from workflows.status import ExecutionState, StepState
@@ -55,7 +56,7 @@ class OperatorActions:
     selected row is handled at once, more in a background job with a progress page."""
 
     def has_operate_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("workflows.operate_execution")
+        return can_operate_any(request.user)
 
     @admin.action(permissions=["operate"], description="Retry from the failed step")
     def retry_from_failed_step(self, request: HttpRequest, queryset: QuerySet[Any]) -> Answer:
@@ -77,6 +78,35 @@ class OperatorActions:
         return act_or_start(self, request, kind, rows, jobs.label)  # type: ignore[arg-type]
 
 
+class ThroughWorkflow:
+    """History rows are seen by whoever may view their workflow (reached by `workflow_path`);
+    another workflow's rows are absent from lists and 404 on their pages."""
+
+    workflow_path = "workflow"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset: QuerySet[Any] = super().get_queryset(request)  # type: ignore[misc]
+        return visible_through_workflow(request.user, queryset, self.workflow_path)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_staff) and self.has_view_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # an object outside get_queryset is a 404 on its page (change_view below)
+        user = request.user
+        return may_view_all(user, self.model) or WORKFLOWS.can_any(user, "view")  # type: ignore[attr-defined]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        if (
+            not str(object_id).isdigit()
+            or not self.get_queryset(request).filter(pk=object_id).exists()
+        ):
+            raise Http404(f"No {self.model._meta.verbose_name} with id {object_id!r}.")  # type: ignore[attr-defined]
+        return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc, no-any-return]
+
+
 def _runs(queryset: QuerySet[Any]) -> list[Run]:
     if queryset.model is Run:
         return list(queryset.select_related("workflow"))
@@ -90,7 +120,7 @@ def _executions(queryset: QuerySet[Any]) -> list[Execution]:
 
 
 @admin.register(Run)
-class RunAdmin(OperatorActions, ReadOnlyAdmin):
+class RunAdmin(ThroughWorkflow, OperatorActions, ReadOnlyAdmin):
     list_display = (
         "id",
         "workflow",
@@ -125,7 +155,9 @@ class RunAdmin(OperatorActions, ReadOnlyAdmin):
 
 
 @admin.register(Execution)
-class ExecutionAdmin(OperatorActions, ReadOnlyAdmin):
+class ExecutionAdmin(ThroughWorkflow, OperatorActions, ReadOnlyAdmin):
+    workflow_path = "run__workflow"
+
     list_display = (
         "id",
         "run",
@@ -217,7 +249,9 @@ class ReviewQueueAdmin(ExecutionAdmin):
 
 
 @admin.register(Step)
-class StepAdmin(ReadOnlyAdmin):
+class StepAdmin(ThroughWorkflow, ReadOnlyAdmin):
+    workflow_path = "execution__run__workflow"
+
     list_display = ("execution", *STEP_FIELDS)
     list_filter = ("state", "block_kind", "started_at")
     readonly_fields = (*STEP_FIELDS, "execution", "block_kind", "input", "output", "finished_at")

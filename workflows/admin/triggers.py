@@ -12,8 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from workflows.access import WORKFLOWS
 from workflows.admin.common import ReadOnlyAdmin
 from workflows.admin.run_now import WHEN, upcoming_table  # importing registers Run now
+from workflows.admin.runs import ThroughWorkflow
 from workflows.models_triggers import (
     TriggerSchedule,
     UnknownHookSource,
@@ -29,7 +31,7 @@ from workflows.services.triggers import (
 
 
 @admin.register(TriggerSchedule)
-class TriggerScheduleAdmin(ReadOnlyAdmin):
+class TriggerScheduleAdmin(ThroughWorkflow, ReadOnlyAdmin):
     list_display = ("workflow", "cron", "timezone", "next_local", "next_utc", "last_fired_at")
     list_filter = ("active", "timezone")
     list_select_related = ("workflow",)
@@ -62,7 +64,7 @@ class TriggerScheduleAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(ReadOnlyAdmin):
+class WebhookEndpointAdmin(ThroughWorkflow, ReadOnlyAdmin):
     list_display = ("workflow", "address", "active", "has_secret", "secret_rotated_at")
     list_filter = ("active",)
     list_select_related = ("workflow",)
@@ -86,11 +88,27 @@ class WebhookEndpointAdmin(ReadOnlyAdmin):
         return obj.has_secret
 
     def has_rotate_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("workflows.change_webhookendpoint")
+        return WORKFLOWS.can_any(request.user, "change")
+
+    def _changeable(
+        self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]
+    ) -> list[WebhookEndpoint]:
+        """The selected endpoints whose workflow the user may change; the others are refused."""
+        allowed = []
+        for endpoint in queryset.select_related("workflow"):
+            if WORKFLOWS.can(request.user, "change", endpoint.workflow):
+                allowed.append(endpoint)
+            else:
+                self.message_user(
+                    request,
+                    f"{endpoint.workflow.slug}: you may not change this workflow's webhook",
+                    messages.ERROR,
+                )
+        return allowed
 
     @admin.action(permissions=["rotate"], description="Rotate the signing secret (shown once)")
     def rotate_secret(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
-        for endpoint in queryset.select_related("workflow"):
+        for endpoint in self._changeable(request, queryset):
             secret = endpoint_rotate_secret(endpoint=endpoint, actor=request.user)
             self.message_user(
                 request,
@@ -101,7 +119,7 @@ class WebhookEndpointAdmin(ReadOnlyAdmin):
 
     @admin.action(permissions=["rotate"], description="New address (the old URL stops at once)")
     def new_address(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
-        for endpoint in queryset.select_related("workflow"):
+        for endpoint in self._changeable(request, queryset):
             endpoint_new_address(endpoint=endpoint, actor=request.user)
             self.message_user(
                 request, f"{endpoint.workflow.slug}: new address {endpoint_path(endpoint)}"
@@ -109,7 +127,9 @@ class WebhookEndpointAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyAdmin):
+class WebhookDeliveryAdmin(ThroughWorkflow, ReadOnlyAdmin):
+    workflow_path = "endpoint__workflow"
+
     list_display = (
         "received_at",
         "workflow",

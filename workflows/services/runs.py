@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from idconfluence.intake import IntakeError, check_value
 from workflows import queue
+from workflows.access import WORKFLOWS, require_operate
 from workflows.models import Execution, Run, Workflow, WorkflowVersion
 from workflows.services.run_audit import record_run_event as _record
 from workflows.status import LIVE_EXECUTION_STATES, ExecutionState, RunState, TriggerKind
@@ -65,7 +66,12 @@ def run_start(
     version: WorkflowVersion | None = None,
     retriggered_from: Run | None = None,
 ) -> Run:
-    """Store a Run and its first Execution as queued (one transaction); enqueue on commit."""
+    """Store a Run and its first Execution as queued (one transaction); enqueue on commit.
+
+    A person needs `run` on the workflow (a re-trigger is checked as operating, by its caller);
+    schedules and webhooks start runs with no person."""
+    if retriggered_from is None:
+        WORKFLOWS.require_person(actor, "run", workflow)
     if not workflow.enabled:
         raise NotRunnable(f"workflow {workflow.slug!r} is disabled")
     version = version or workflow.published_version
@@ -110,6 +116,7 @@ def run_retrigger(*, run: Run, actor: Any) -> Run:
 
     Only for a run that ended failed or cancelled and was not re-triggered yet; its parked
     execution (if any) is closed in the same transaction."""
+    require_operate(actor, run.workflow)
     with transaction.atomic():
         parked = list(
             Execution.objects.select_for_update(of=("self",))
@@ -140,6 +147,7 @@ def run_retrigger(*, run: Run, actor: Any) -> Run:
 def execution_retry(*, execution: Execution, actor: Any) -> Execution:
     """A new execution of the same run, at the failed block, with the context as it was there
     (the checkpoint of the parked execution, kept in the run's context)."""
+    require_operate(actor, execution.run.workflow)
     with transaction.atomic():
         execution = _lock(execution.pk)
         if execution.state != ExecutionState.PARKED:
@@ -163,6 +171,7 @@ def execution_retry(*, execution: Execution, actor: Any) -> Execution:
 
 def execution_resolve(*, execution: Execution, actor: Any, note: str = "") -> Execution:
     """Close a parked execution an operator handled by hand; its run stays failed."""
+    require_operate(actor, execution.run.workflow)
     with transaction.atomic():
         execution = _lock(execution.pk)
         if execution.state != ExecutionState.PARKED:
@@ -173,6 +182,7 @@ def execution_resolve(*, execution: Execution, actor: Any, note: str = "") -> Ex
 
 def run_cancel(*, run: Run, actor: Any, note: str = "") -> Run:
     """Stop a run that is queued, waiting or parked; a running execution must end first."""
+    require_operate(actor, run.workflow)
     with transaction.atomic():
         executions = list(
             Execution.objects.select_for_update(of=("self",))

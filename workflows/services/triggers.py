@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import record
+from workflows.access import WORKFLOWS
 from workflows.engine.errors import ExpressionError
 from workflows.models import Execution, Run, Workflow, WorkflowVersion
 from workflows.models_triggers import TriggerSchedule, WebhookEndpoint
@@ -51,6 +52,7 @@ def endpoint_rotate_secret(
 ) -> str:
     """A new signing secret, returned once and stored only encrypted; the previous one keeps
     working for `grace` so the sender can switch over without losing deliveries."""
+    WORKFLOWS.require_person(actor, "change", endpoint.workflow)
     secret = new_secret()
     now = timezone.now()
     with transaction.atomic():
@@ -72,6 +74,7 @@ def endpoint_rotate_secret(
 
 def endpoint_new_address(*, endpoint: WebhookEndpoint, actor: Any) -> WebhookEndpoint:
     """A new unguessable token: the old URL stops answering at once (for a leaked address)."""
+    WORKFLOWS.require_person(actor, "change", endpoint.workflow)
     with transaction.atomic():
         endpoint.token = new_token()
         endpoint.save(update_fields=["token"])

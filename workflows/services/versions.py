@@ -11,7 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record
-from workflows import documents
+from idconfluence.access import Denied, is_person
+from workflows import documents, policy
+from workflows.access import WORKFLOWS
 from workflows.engine.graph import Graph, Issue
 from workflows.engine.validate import validate
 from workflows.models import Block, Edge, FrozenVersionError, Workflow, WorkflowVersion
@@ -36,6 +38,10 @@ class PublishRefused(Exception):
 
 class DraftExists(Exception):
     pass
+
+
+class FourEyesRefused(Denied):
+    """The person who last changed a four-eyes draft asked to publish it."""
 
 
 def _next_number(workflow: Workflow) -> int:
@@ -72,7 +78,11 @@ def _write_graph(version: WorkflowVersion, document: dict[str, Any]) -> None:
 def draft_save(
     *, workflow: Workflow, document: dict[str, Any], actor: Any, replace: bool = True
 ) -> WorkflowVersion:
-    """Write `document` as the workflow's draft (replacing an existing draft's content)."""
+    """Write `document` as the workflow's draft (replacing an existing draft's content).
+
+    A person needs `change` on the workflow and `use` on every connector a block references;
+    they become the draft's `changed_by` (four-eyes: someone else publishes it)."""
+    WORKFLOWS.require_person(actor, "change", workflow)
     documents.check(document)
     duplicates = _repeated(b["key"] for b in document["blocks"])
     if duplicates:
@@ -82,6 +92,7 @@ def draft_save(
         raise documents.DocumentError(
             [f"edges: block {b!r} has more than one {o!r} edge" for b, o in repeated]
         )
+    policy.require_usable_connectors(actor, document)
     with transaction.atomic():
         draft = workflow.versions.select_for_update().filter(state=VersionState.DRAFT).first()
         if draft and not replace:
@@ -95,7 +106,8 @@ def draft_save(
             )
         _write_graph(draft, document)
         draft.checksum = documents.checksum(document)
-        draft.save(update_fields=["checksum"])
+        draft.changed_by, draft.changed_at = _user(actor), timezone.now()
+        draft.save(update_fields=["checksum", "changed_by", "changed_at"])
         record(
             action="workflow.draft_saved",
             actor=actor,
@@ -106,6 +118,27 @@ def draft_save(
     return draft
 
 
+def draft_touch(*, version: WorkflowVersion, actor: Any) -> WorkflowVersion:
+    """A draft edited block by block (the console's inlines): its editor becomes `changed_by`
+    and the checksum follows the content, as a whole-document save does."""
+    with transaction.atomic():
+        version = WorkflowVersion.objects.select_for_update().get(pk=version.pk)
+        if not version.is_draft:
+            raise FrozenVersionError(f"v{version.number} is {version.state}")
+        WORKFLOWS.require_person(actor, "change", version.workflow)
+        version.checksum = documents.checksum(documents.version_document(version))
+        version.changed_by, version.changed_at = _user(actor), timezone.now()
+        version.save(update_fields=["checksum", "changed_by", "changed_at"])
+        record(
+            action="workflow.draft_edited",
+            actor=actor,
+            target=version,
+            workflow_id=version.workflow_id,
+            details={"checksum": version.checksum},
+        )
+    return version
+
+
 def draft_issues(version: WorkflowVersion) -> list[Issue]:
     from connectors.services import supported_operations
 
@@ -114,13 +147,24 @@ def draft_issues(version: WorkflowVersion) -> list[Issue]:
 
 
 def version_publish(*, version: WorkflowVersion, actor: Any) -> WorkflowVersion:
-    """Validate and freeze a draft; the previously published version is retired."""
+    """Validate and freeze a draft; the previously published version is retired.
+
+    A person needs `publish` on the workflow and, with four-eyes on, must not be the one who
+    last changed the draft."""
     with transaction.atomic():
-        version = WorkflowVersion.objects.select_for_update().get(pk=version.pk)
+        version = (
+            WorkflowVersion.objects.select_for_update(of=("self",))
+            .select_related("workflow")
+            .get(pk=version.pk)
+        )
+        WORKFLOWS.require_person(actor, "publish", version.workflow)
         if version.state != VersionState.DRAFT:
             raise FrozenVersionError(
                 f"v{version.number} is {version.state}; only a draft publishes"
             )
+        refusal = four_eyes_refusal(version, actor)
+        if refusal:
+            raise FourEyesRefused(refusal)
         issues = draft_issues(version)
         if issues:
             raise PublishRefused(issues)
@@ -147,7 +191,22 @@ def version_publish(*, version: WorkflowVersion, actor: Any) -> WorkflowVersion:
     return version
 
 
+def four_eyes_refusal(version: WorkflowVersion, actor: Any) -> str:
+    """Why `actor` may not publish this draft under four-eyes ('' when they may)."""
+    if not is_person(actor) or version.changed_by_id is None:
+        return ""
+    if version.changed_by_id != actor.pk:
+        return ""
+    if not policy.four_eyes_required(version.workflow, documents.version_document(version)):
+        return ""
+    return (
+        f"Four-eyes publishing is on for {version.workflow.slug}: you changed draft "
+        f"v{version.number} last, so another person with publish permission must publish it."
+    )
+
+
 def version_retire(*, version: WorkflowVersion, actor: Any) -> WorkflowVersion:
+    WORKFLOWS.require_person(actor, "publish", version.workflow)
     with transaction.atomic():
         updated = WorkflowVersion.objects.filter(
             pk=version.pk, state=VersionState.PUBLISHED
@@ -176,14 +235,19 @@ def workflow_import(
     documents.check(document)
     meta = document["workflow"]
     with transaction.atomic():
-        workflow, created = Workflow.objects.get_or_create(
-            slug=meta["slug"],
-            defaults={
-                "name": meta["name"],
-                "description": meta.get("description", ""),
-                "owner": _user(actor),
-            },
-        )
+        workflow = Workflow.objects.select_for_update().filter(slug=meta["slug"]).first()
+        created = workflow is None
+        if workflow is None:
+            WORKFLOWS.require_person(actor, "add")
+            workflow = Workflow.objects.create(
+                slug=meta["slug"],
+                name=meta["name"],
+                description=meta.get("description", ""),
+                owner=_user(actor),
+            )
+            WORKFLOWS.grant_creator(actor, workflow)
+        else:
+            WORKFLOWS.require_person(actor, "change", workflow)
         if not created and (workflow.name, workflow.description) != (
             meta["name"],
             meta.get("description", ""),

@@ -7,7 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from idconfluence.command_actor import actor_from, add_user_argument
 from workflows import documents
+from workflows.access import WORKFLOWS
 from workflows.models import Workflow
 
 
@@ -22,10 +24,15 @@ class Command(BaseCommand):
         parser.add_argument("slug")
         parser.add_argument("--version", type=int, dest="number", help="version number")
         parser.add_argument("--out", help="file to write (default: standard output)")
+        add_user_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        actor = actor_from(options)
+        workflows = Workflow.objects.all()
+        if actor is not None:  # another's workflow is as absent as one that does not exist
+            workflows = WORKFLOWS.visible(actor, "view", workflows)
         try:
-            workflow = Workflow.objects.get(slug=options["slug"])
+            workflow = workflows.get(slug=options["slug"])
         except Workflow.DoesNotExist:
             raise CommandError(f"no workflow with slug {options['slug']!r}") from None
         if options["number"]:

@@ -7,9 +7,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from idconfluence.access import Denied
+from idconfluence.command_actor import actor_from, add_user_argument
 from workflows import documents
 from workflows.documents import DocumentError
 from workflows.models import FrozenVersionError
+from workflows.policy import ConnectorNotUsable
 from workflows.services.versions import DraftExists, PublishRefused, workflow_import
 
 
@@ -22,8 +25,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--replace-draft", action="store_true", help="overwrite the workflow's existing draft"
         )
+        add_user_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        actor = actor_from(options)
         path = Path(options["path"])
         try:
             document = documents.parse(path.read_bytes())
@@ -34,12 +39,16 @@ class Command(BaseCommand):
         try:
             version = workflow_import(
                 document=document,
-                actor=None,
+                actor=actor,
                 publish=options["publish"],
                 replace_draft=options["replace_draft"],
             )
         except DocumentError as exc:
             raise CommandError("invalid workflow document:\n  " + "\n  ".join(exc.errors)) from None
+        except ConnectorNotUsable as exc:
+            raise CommandError("refused, nothing imported:\n  " + "\n  ".join(exc.errors)) from None
+        except Denied as exc:
+            raise CommandError(f"refused, nothing imported: {exc}") from None
         except PublishRefused as exc:
             lines = [
                 f"{block or '(workflow)'}: {m}" for block, ms in exc.by_block().items() for m in ms

@@ -11,6 +11,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.serializers.json import DjangoJSONEncoder
 
+from idconfluence.access import Denied
+from idconfluence.command_actor import actor_from, add_user_argument
 from idconfluence.intake import IntakeError, parse_json
 from workflows.models import Run, Workflow
 from workflows.selectors import run_summary
@@ -43,8 +45,10 @@ class Command(BaseCommand):
             action="store_true",
             help="perform the first execution in this process, not on the cluster",
         )
+        add_user_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        actor = actor_from(options)
         try:
             workflow = Workflow.objects.get(slug=options["slug"])
         except Workflow.DoesNotExist:
@@ -56,8 +60,9 @@ class Command(BaseCommand):
                 trigger_kind=TriggerKind.MANUAL,
                 input=event,
                 dry_run=options["dry_run"],
+                actor=actor,
             )
-        except NotRunnable as exc:
+        except (NotRunnable, Denied) as exc:
             raise CommandError(str(exc)) from None
         if options["inline"]:
             execution_run(execution_id=run.executions.get().pk)

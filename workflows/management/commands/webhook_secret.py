@@ -7,6 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from idconfluence.access import Denied
+from idconfluence.command_actor import actor_from, add_user_argument
 from workflows.models_triggers import WebhookEndpoint
 from workflows.services.triggers import endpoint_path, endpoint_rotate_secret
 
@@ -16,10 +18,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug")
+        add_user_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         endpoint = WebhookEndpoint.objects.filter(workflow__slug=options["slug"]).first()
         if endpoint is None:
             raise CommandError(f"{options['slug']!r} has no webhook endpoint (publish it first)")
-        secret = endpoint_rotate_secret(endpoint=endpoint, actor=None)
+        try:
+            secret = endpoint_rotate_secret(endpoint=endpoint, actor=actor_from(options))
+        except Denied as exc:
+            raise CommandError(f"refused: {exc}") from None
         self.stdout.write(f"address: {endpoint_path(endpoint)}\nsecret:  {secret}")
