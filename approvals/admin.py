@@ -23,6 +23,7 @@ from approvals.services.console import (
     task_reassign,
     task_resend,
 )
+from idconfluence.access import read_only
 from idconfluence.admin_base import ReadOnlyAdmin
 
 
@@ -131,7 +132,7 @@ class DelegationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return self.has_module_permission(request)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return self.has_module_permission(request)
+        return self.has_module_permission(request) and not read_only(request.user)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # set a new one instead: the moves it made are history

@@ -30,6 +30,15 @@ def is_person(actor: Any) -> bool:
     return bool(getattr(actor, "is_authenticated", False))
 
 
+def read_only(user: Any) -> bool:
+    """A reader (the Auditors role): holds view permissions and nothing else, so no page that
+    is open to any staff member (an out-of-office delegation, say) lets them change anything."""
+    if not (user and user.is_active) or user.is_superuser:
+        return False
+    perms = user.get_all_permissions()
+    return bool(perms) and all(p.split(".", 1)[1].startswith("view_") for p in perms)
+
+
 @dataclass(frozen=True)
 class Rules(Generic[M]):
     model: type[M]

@@ -16,7 +16,17 @@ Global vs per object, on purpose:
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-APPS = ("workflows", "connectors", "approvals", "audit", "jobs", "ops", "auth", "guardian")
+APPS = (
+    "workflows",
+    "connectors",
+    "approvals",
+    "audit",
+    "jobs",
+    "ops",
+    "auth",
+    "guardian",
+    "django_q",
+)
 
 ROLES = {
     "Compliance managers": [
@@ -107,6 +117,7 @@ class Migration(migrations.Migration):
         ("jobs", "0001_initial"),
         ("ops", "0001_initial"),
         ("guardian", "0001_initial"),
+        ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]
