@@ -66,6 +66,38 @@ def get_many(names: set[str]) -> dict[str, ConnectorType | ConnectorNotFound]:
     return found
 
 
+def connector_create(
+    *,
+    name: str,
+    type: str,
+    actor: Any,
+    config: dict[str, Any] | None = None,
+    secrets: dict[str, str] | None = None,
+    description: str = "",
+    enabled: bool = True,
+) -> Connector:
+    """A new connector, validated as the admin does; its creator gets view/use/change on it.
+
+    A person needs `add_connector`. Secrets are encrypted and never audited (only their names).
+    """
+    CONNECTORS.require_person(actor, "add")
+    connector = Connector(
+        name=name, type=type, config=config or {}, description=description, enabled=enabled
+    )
+    connector.set_secrets(secrets or {})
+    connector.full_clean()  # name format, uniqueness, text rules: a ValidationError by field
+    with transaction.atomic():
+        connector.save()
+        CONNECTORS.grant_creator(actor, connector)
+        audit_services.record(
+            action="connector.created",
+            actor=actor,
+            target=connector,
+            details={"type": type, "secrets": sorted(connector.masked_secrets())},
+        )
+    return connector
+
+
 def connector_test(*, connector: Connector, actor: Any) -> Result:
     """Check reachability and credentials now; store the health on the row and audit the check.
 

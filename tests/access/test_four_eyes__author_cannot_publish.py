@@ -158,3 +158,25 @@ def test_four_eyes_is_off_by_default_when_no_block_grants_access(world: World) -
     again = draft_save(workflow=version.workflow, document=notify_only, actor=author)
     with pytest.raises(FourEyesRefused):
         version_publish(version=again, actor=author)
+
+
+def test_an_owner_cannot_switch_four_eyes_off(world: World) -> None:
+    """Else the author would turn the control off and publish their own draft."""
+    owner = world.people["compliance"]
+    url = f"/admin/workflows/workflow/{world.mine.pk}/change/"
+    page = signed_in(owner).get(url)
+    assert "four_eyes" not in page.context["adminform"].form.fields
+    signed_in(owner).post(
+        url,
+        {
+            "slug": "my-joiner",
+            "name": "My Joiner (EU)",
+            "description": "",
+            "enabled": "on",
+            "four_eyes": FourEyes.OFF,
+            "versions-TOTAL_FORMS": "0",
+            "versions-INITIAL_FORMS": "0",
+        },
+    )
+    world.mine.refresh_from_db()
+    assert (world.mine.name, world.mine.four_eyes) == ("My Joiner (EU)", FourEyes.AUTO)

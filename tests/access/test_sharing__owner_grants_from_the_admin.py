@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 
 from audit.models import AuditEvent
 from connectors.access import CONNECTORS
 from connectors.models import Connector
+from connectors.services import connector_create
 from tests.access.conftest import World, person, signed_in
 from workflows.access import WORKFLOWS
 
@@ -83,3 +85,15 @@ def test_the_creator_of_a_connector_in_the_admin_gets_its_permissions(world: Wor
     made = Connector.objects.get(name="made-here")
     assert all(CONNECTORS.can(owner, action, made) for action in ("view", "use", "change"))
     assert not CONNECTORS.can(owner, "change", world.their_connector)
+
+
+def test_the_service_that_creates_a_connector_gives_its_creator_the_permissions(
+    world: World,
+) -> None:
+    with pytest.raises(PermissionDenied, match="You may not add connectors"):
+        connector_create(name="ops-made", type="local", actor=world.people["operator"])
+    owner = world.people["compliance"]
+    made = connector_create(name="svc-made", type="local", actor=owner, secrets={"t": "s3cr3t"})
+    assert all(CONNECTORS.can(owner, action, made) for action in ("view", "use", "change"))
+    event = AuditEvent.objects.get(action="connector.created")
+    assert "s3cr3t" not in str(event.details)

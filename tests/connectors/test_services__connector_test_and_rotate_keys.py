@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 
 from audit.models import AuditEvent
+from connectors.access import CONNECTORS
 from connectors.models import Connector, HealthStatus
 from connectors.services import connector_test
 from tests.connectors.servers import ScimServer
@@ -32,6 +33,7 @@ def scim_connector(server: ScimServer, token: str) -> Connector:
 def test_connection_test_stores_health_and_audits_it(scim_server: ScimServer) -> None:
     user = get_user_model().objects.create_user("operator")
     connector = scim_connector(scim_server, scim_server.token)
+    CONNECTORS.grant(user, connector, ["change"])  # a test records health: `change` on it
 
     result = connector_test(connector=connector, actor=user)
 

@@ -53,6 +53,12 @@ class WorkflowAdmin(RulesAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg
     prepopulated_fields = {"slug": ("name",)}
     inlines = [VersionInline]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Four-eyes is a control on the owners themselves: only someone who may publish every
+        # workflow (a model permission) sets it, else an author could switch it off and publish.
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return fields if WORKFLOWS.can(request.user, "publish") else (*fields, "four_eyes")
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Published history is evidence: a workflow that ever published is disabled, not deleted.
         if obj is not None and obj.versions.exclude(state="draft").exists():

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import record
@@ -235,19 +235,7 @@ def workflow_import(
     documents.check(document)
     meta = document["workflow"]
     with transaction.atomic():
-        workflow = Workflow.objects.select_for_update().filter(slug=meta["slug"]).first()
-        created = workflow is None
-        if workflow is None:
-            WORKFLOWS.require_person(actor, "add")
-            workflow = Workflow.objects.create(
-                slug=meta["slug"],
-                name=meta["name"],
-                description=meta.get("description", ""),
-                owner=_user(actor),
-            )
-            WORKFLOWS.grant_creator(actor, workflow)
-        else:
-            WORKFLOWS.require_person(actor, "change", workflow)
+        workflow, created = _workflow_for_import(meta, actor)
         if not created and (workflow.name, workflow.description) != (
             meta["name"],
             meta.get("description", ""),
@@ -267,6 +255,30 @@ def workflow_import(
         if publish:
             version = version_publish(version=version, actor=actor)
     return version
+
+
+def _workflow_for_import(meta: dict[str, Any], actor: Any) -> tuple[Workflow, bool]:
+    """The document's workflow, locked: an existing one needs `change`; a new one needs `add`
+    and gives its creator the workflow's object permissions. Two imports creating the same
+    slug at once: the second finds the first's (and is checked as changing it)."""
+    workflow = Workflow.objects.select_for_update().filter(slug=meta["slug"]).first()
+    if workflow is None:
+        WORKFLOWS.require_person(actor, "add")
+        try:
+            with transaction.atomic():
+                workflow = Workflow.objects.create(
+                    slug=meta["slug"],
+                    name=meta["name"],
+                    description=meta.get("description", ""),
+                    owner=_user(actor),
+                )
+        except IntegrityError:
+            workflow = Workflow.objects.select_for_update().get(slug=meta["slug"])
+        else:
+            WORKFLOWS.grant_creator(actor, workflow)
+            return workflow, True
+    WORKFLOWS.require_person(actor, "change", workflow)
+    return workflow, False
 
 
 def draft_from_version(*, version: WorkflowVersion, actor: Any) -> WorkflowVersion:
