@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -23,6 +24,7 @@ from approvals.services.console import (
     task_reassign,
     task_resend,
 )
+from approvals.services.deciding import DecisionRefused, task_decide_in_console
 from idconfluence.access import read_only
 from idconfluence.admin_base import ReadOnlyAdmin
 
@@ -31,6 +33,7 @@ class TaskActionForm(ActionForm):
     assignee = forms.CharField(
         required=False, help_text="for re-assign: an address, user:<name> or group:<name>"
     )
+    comment = forms.CharField(required=False, help_text="for approve / reject")
 
 
 def _each(
@@ -81,6 +84,30 @@ def resend(modeladmin: ApprovalTaskAdmin, request: HttpRequest, queryset: Any) -
     )
 
 
+def _decide(
+    modeladmin: ApprovalTaskAdmin, request: HttpRequest, queryset: Any, outcome: str
+) -> None:
+    comment = str(request.POST.get("comment", ""))
+    for task in queryset.order_by("pk"):
+        try:
+            task_decide_in_console(
+                task=task, user=request.user, outcome=outcome, comment=comment, request=request
+            )
+            modeladmin.message_user(request, f"task {task.pk}: {outcome}", messages.SUCCESS)
+        except (DecisionRefused, PermissionDenied) as exc:
+            modeladmin.message_user(request, f"task {task.pk}: {exc}", messages.ERROR)
+
+
+@admin.action(permissions=["decide"], description="Approve (comment below)")
+def approve(modeladmin: ApprovalTaskAdmin, request: HttpRequest, queryset: Any) -> None:
+    _decide(modeladmin, request, queryset, "approved")
+
+
+@admin.action(permissions=["decide"], description="Reject (comment below)")
+def reject(modeladmin: ApprovalTaskAdmin, request: HttpRequest, queryset: Any) -> None:
+    _decide(modeladmin, request, queryset, "rejected")
+
+
 @admin.register(ApprovalTask)
 class ApprovalTaskAdmin(ReadOnlyAdmin):
     list_display = (
@@ -98,7 +125,7 @@ class ApprovalTaskAdmin(ReadOnlyAdmin):
     ordering = ("due_at",)  # overdue (earliest deadline) first
     search_fields = ("title", "assignee", "subject")
     action_form = TaskActionForm
-    actions = [reassign, cancel, resend]
+    actions = [approve, reject, reassign, cancel, resend]
     readonly_fields = [f.name for f in ApprovalTask._meta.fields]
 
     @admin.display(boolean=True, description="overdue")
@@ -107,6 +134,13 @@ class ApprovalTaskAdmin(ReadOnlyAdmin):
 
     def has_operate_permission(self, request: HttpRequest) -> bool:
         return TASKS.can(request.user, "operate")
+
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        """Offered to whoever may decide something listed; each task is checked on its own."""
+        user = request.user
+        return not read_only(user) and (
+            TASKS.can(user, "decide") or tasks_for(user).exists() or TASKS.can_any(user, "decide")
+        )
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_active and request.user.is_staff)

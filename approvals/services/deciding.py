@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from approvals.access import TASKS
 from approvals.models import ApprovalLink, ApprovalTask
 from approvals.services import people
 from approvals.services.events import task_event
@@ -98,6 +99,33 @@ def task_decide(
     if isinstance(refusal, SignInRequired):  # audited outside the refused transaction
         link_opened_without_sign_in(found=found, user=user, request=request, outcome=outcome)
     raise refusal or DecisionRefused("refused")
+
+
+def task_decide_in_console(
+    *, task: ApprovalTask, user: Any, outcome: str, comment: str = "", request: Any = None
+) -> ApprovalTask:
+    """Decide from the console (*My tasks*) as the signed-in person: their own task (as its
+    assignee, by their open link) or one they hold `decide` on. The same checks as a link
+    (open, in time, an offered outcome, a comment to reject, never one's own access); a task
+    asking for input fields is decided on its page, where they are asked."""
+    TASKS.require(user, "decide", task)
+    comment = comment.strip()[:4000]
+    with transaction.atomic():
+        task = (
+            ApprovalTask.objects.select_for_update(of=("self",))
+            .select_related("run")
+            .get(pk=task.pk)
+        )
+        mine = ApprovalLink.objects.filter(task=task, revoked_at=None)
+        link = (
+            mine.filter(user=user).first() or mine.filter(email__iexact=user.email or "-").first()
+        )
+        if link is None:  # given `decide` without a link of their own: decided in their name
+            link = ApprovalLink(task=task, email=user.email or user.get_username(), user=user)
+        _check(task, link, outcome=outcome, comment=comment, user=user)
+        if task.config.get("fields"):
+            raise DecisionRefused("This request asks for input: decide it on its page.")
+        return _decide(task, link, outcome, comment, user, request, {})
 
 
 def link_opened_without_sign_in(
