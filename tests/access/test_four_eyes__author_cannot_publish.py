@@ -5,7 +5,10 @@ health."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -16,7 +19,7 @@ from tests.access.conftest import World, joiner, person, signed_in
 from tests.access.support import inline_post
 from tests.support.documents import block, document, edge
 from workflows.access import WORKFLOWS
-from workflows.models import FourEyes, WorkflowVersion
+from workflows.models import FourEyes, Workflow, WorkflowVersion
 from workflows.services.versions import (
     FourEyesRefused,
     draft_save,
@@ -180,3 +183,10 @@ def test_an_owner_cannot_switch_four_eyes_off(world: World) -> None:
     )
     world.mine.refresh_from_db()
     assert (world.mine.name, world.mine.four_eyes) == ("My Joiner (EU)", FourEyes.AUTO)
+
+
+def test_the_demo_loads_with_four_eyes_on(db: None) -> None:
+    """`make run` loads a joiner (it grants access) for a fresh install's one person."""
+    call_command("load_demo", "--no-run", stdout=io.StringIO())
+    version = Workflow.objects.get(slug="joiner-standard-access").published_version
+    assert version is not None and version.published_by is None
