@@ -28,11 +28,12 @@ _HEALTH_COLOURS = {HealthStatus.OK: "#2e7d32", HealthStatus.FAILING: "#c62828"}
 
 
 @admin.register(Connector)
-class ConnectorAdmin(RulesAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg, misc]
+class ConnectorAdmin(RulesAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Lists and pages through CONNECTORS; the creator gets view/use/change on the connector and
     shares it (say, `use` with a workflow editor) from its *Object permissions* page."""
 
     rules = CONNECTORS
+    change_form_template = "connectors/admin/connector_change_form.html"  # type: ignore[misc]
     list_display = ("name", "type", "enabled", "health", "health_checked_at", "health_summary")
     list_filter = ("type", "enabled", "health_status")
     search_fields = ("name", "description")

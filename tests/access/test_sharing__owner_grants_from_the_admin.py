@@ -97,3 +97,13 @@ def test_the_service_that_creates_a_connector_gives_its_creator_the_permissions(
     assert all(CONNECTORS.can(owner, action, made) for action in ("view", "use", "change"))
     event = AuditEvent.objects.get(action="connector.created")
     assert "s3cr3t" not in str(event.details)
+
+
+def test_the_sharing_link_is_shown_only_to_who_may_share(world: World) -> None:
+    for kind, obj in (
+        ("workflows/workflow", world.mine),
+        ("connectors/connector", world.my_connector),
+    ):
+        page = f"/admin/{kind}/{obj.pk}/change/"
+        assert b"permissionslink" in signed_in(world.people["compliance"]).get(page).content
+        assert b"permissionslink" not in signed_in(world.people["operator"]).get(page).content

@@ -75,14 +75,10 @@ class DraftEditing:
             draft_touch(version=form.instance, actor=request.user)
 
     def _version(self, request: HttpRequest, object_id: str) -> WorkflowVersion:
-        version = (
-            self.get_queryset(request)
-            .select_related("workflow")
-            .filter(pk=unquote(object_id))
-            .first()
-            if str(object_id).isdigit()
-            else None
-        )
+        pk = unquote(object_id)
+        version = None
+        if pk.isdigit():
+            version = self.get_queryset(request).select_related("workflow").filter(pk=pk).first()
         if version is None:
             raise Http404(f"No workflow version with id {object_id!r}.")
         return version
