@@ -102,7 +102,7 @@ def test_a_second_person_sees_the_full_review_and_publishes(world: World) -> Non
     assert review.four_eyes and review.refusal == ""
     assert 'name="_publish"' in html
 
-    published = client.post(review_url(draft))
+    published = client.post(review_url(draft), {"reviewed_checksum": draft.checksum})
     assert published.status_code == 302
     draft.refresh_from_db()
     assert (draft.state, draft.published_by) == (VersionState.PUBLISHED, reviewer)
@@ -190,3 +190,22 @@ def test_the_demo_loads_with_four_eyes_on(db: None) -> None:
     call_command("load_demo", "--no-run", stdout=io.StringIO())
     version = Workflow.objects.get(slug="joiner-standard-access").published_version
     assert version is not None and version.published_by is None
+
+
+def test_a_draft_changed_after_the_review_is_not_published(world: World) -> None:
+    """The reviewer saw one graph; the author saved another meanwhile: nothing goes live."""
+    draft = changed_draft(world)
+    reviewer = person("reviewer", "Compliance managers")
+    WORKFLOWS.grant(reviewer, world.mine, ["view", "publish"])
+    client = signed_in(reviewer)
+    seen = client.get(review_url(draft)).context["review"].version.checksum
+
+    sneaky = joiner("my-joiner", "my-directory")
+    sneaky["blocks"][1]["config"]["args"]["group"] = "Domain-Admins"
+    draft_save(workflow=world.mine, document=sneaky, actor=world.people["compliance"])
+
+    refused = client.post(review_url(draft), {"reviewed_checksum": seen})
+    assert refused.status_code == 409
+    assert "after you reviewed it" in refused.content.decode()
+    draft.refresh_from_db()
+    assert draft.state == VersionState.DRAFT

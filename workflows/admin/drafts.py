@@ -21,7 +21,12 @@ from workflows import policy
 from workflows.access import WORKFLOWS, visible_through_workflow
 from workflows.models import FrozenVersionError, WorkflowVersion
 from workflows.review import publish_review
-from workflows.services.versions import PublishRefused, draft_touch, version_publish
+from workflows.services.versions import (
+    DraftChanged,
+    PublishRefused,
+    draft_touch,
+    version_publish,
+)
 
 
 class BlockFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
@@ -112,13 +117,17 @@ class DraftEditing:
             raise PermissionDenied(f"You may not publish workflow {version.workflow}.")
         if request.method == "POST":
             try:
-                version_publish(version=version, actor=request.user)
+                version_publish(
+                    version=version,
+                    actor=request.user,
+                    reviewed_checksum=str(request.POST.get("reviewed_checksum", "")),
+                )
             except PublishRefused as exc:
                 for block, found in exc.by_block().items():
                     for text in found:
                         prefix = f"block {block}: " if block else ""
                         self.message_user(request, f"Not published: {prefix}{text}", messages.ERROR)  # type: ignore[attr-defined]
-            except (Denied, FrozenVersionError) as exc:
+            except (Denied, FrozenVersionError, DraftChanged) as exc:
                 self.message_user(request, f"Not published: {exc}", messages.ERROR)  # type: ignore[attr-defined]
             else:
                 self.message_user(  # type: ignore[attr-defined]

@@ -44,6 +44,10 @@ class FourEyesRefused(Denied):
     """The person who last changed a four-eyes draft asked to publish it."""
 
 
+class DraftChanged(Exception):
+    """The draft changed after its reviewer looked at it: what they saw is not what goes live."""
+
+
 def _next_number(workflow: Workflow) -> int:
     last = workflow.versions.order_by("-number").values_list("number", flat=True).first()
     return (last or 0) + 1
@@ -146,11 +150,14 @@ def draft_issues(version: WorkflowVersion) -> list[Issue]:
     return validate(graph, supported_operations())
 
 
-def version_publish(*, version: WorkflowVersion, actor: Any) -> WorkflowVersion:
+def version_publish(
+    *, version: WorkflowVersion, actor: Any, reviewed_checksum: str | None = None
+) -> WorkflowVersion:
     """Validate and freeze a draft; the previously published version is retired.
 
     A person needs `publish` on the workflow and, with four-eyes on, must not be the one who
-    last changed the draft."""
+    last changed the draft. With `reviewed_checksum` (the review page sends the one it showed)
+    a draft changed since is refused, so nobody publishes content they did not see."""
     with transaction.atomic():
         version = (
             WorkflowVersion.objects.select_for_update(of=("self",))
@@ -165,6 +172,11 @@ def version_publish(*, version: WorkflowVersion, actor: Any) -> WorkflowVersion:
         refusal = four_eyes_refusal(version, actor)
         if refusal:
             raise FourEyesRefused(refusal)
+        if reviewed_checksum is not None and reviewed_checksum != version.checksum:
+            who = version.changed_by or "someone"
+            raise DraftChanged(
+                f"v{version.number} was changed by {who} after you reviewed it; review it again."
+            )
         issues = draft_issues(version)
         if issues:
             raise PublishRefused(issues)
