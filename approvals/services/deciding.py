@@ -77,6 +77,48 @@ def task_decide(
     found = link_find(token=token)
     if found is None:
         raise DecisionRefused("This link is not valid.")
+    return _decide_found(
+        found, outcome=outcome, comment=comment, user=user, request=request, fields=fields
+    )
+
+
+class NotAnApprover(DecisionRefused):
+    """The signed-in user holds no link of this task (not its assignee, delegate or group)."""
+
+
+def task_decide_signed_in(
+    *,
+    task: ApprovalTask,
+    user: Any,
+    outcome: str,
+    comment: str = "",
+    request: Any = None,
+    fields: dict[str, Any] | None = None,
+) -> ApprovalTask:
+    """Decide as the signed-in user (the API), through the link the task was sent to them by:
+    the same checks, compare-and-set and audit as the emailed link."""
+    links = ApprovalLink.objects.filter(task_id=task.pk, revoked_at__isnull=True)
+    email = (getattr(user, "email", "") or "").strip()
+    link = links.filter(user=user).order_by("pk").first() or (
+        links.filter(email__iexact=email).order_by("pk").first() if email else None
+    )
+    if link is None:
+        raise NotAnApprover(f"You are not an approver of task {task.pk}.")
+    found = Found(link, task)
+    return _decide_found(
+        found, outcome=outcome, comment=comment, user=user, request=request, fields=fields
+    )
+
+
+def _decide_found(
+    found: Found,
+    *,
+    outcome: str,
+    comment: str,
+    user: Any,
+    request: Any,
+    fields: dict[str, Any] | None,
+) -> ApprovalTask:
     comment = comment.strip()[:4000]
     refusal: DecisionRefused | None = None
     with transaction.atomic():
