@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "idconfluence.jobs",
     "idconfluence.ops",
     "idconfluence.apitokens",
+    "idconfluence.rest",
     "django_prometheus",
 ]
 

@@ -27,4 +27,4 @@ class SwaggerView(SpectacularSwaggerSplitView):
 
 @_INLINE_STYLES
 class RedocView(SpectacularRedocView):
-    pass
+    template_name = "idconfluence_rest/redoc.html"  # the stock page loads fonts from a CDN
