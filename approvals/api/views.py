@@ -40,7 +40,10 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet[ApprovalTask]):
             found = ApprovalTask.objects.filter(pk__in=mine)
         else:
             visible = TASKS.visible(user).values("pk")
-            found = ApprovalTask.objects.filter(Q(pk__in=visible) | Q(pk__in=mine))
+            theirs = ApprovalTask.objects.filter(Q(decided_by=user) | Q(links__user=user))
+            found = ApprovalTask.objects.filter(
+                Q(pk__in=visible) | Q(pk__in=mine) | Q(pk__in=theirs.values("pk"))
+            )
         return found.select_related("run").order_by("due_at", "pk")
 
     @extend_schema(request=DecisionSerializer, responses={200: TaskSerializer})

@@ -14,7 +14,7 @@ from approvals.models import ApprovalLink, ApprovalTask
 from approvals.services import people
 from approvals.services.events import task_event
 from approvals.services.fields import FieldRefused, read_fields
-from approvals.services.opening import token_hash
+from approvals.services.opening import new_link, token_hash
 from approvals.status import TaskState
 from workflows.services.runs import NotRetryable, run_resume
 
@@ -95,19 +95,37 @@ def task_decide_signed_in(
     request: Any = None,
     fields: dict[str, Any] | None = None,
 ) -> ApprovalTask:
-    """Decide as the signed-in user (the API), through the link the task was sent to them by:
-    the same checks, compare-and-set and audit as the emailed link."""
+    """Decide as the signed-in user (the API), through the link the task was sent to them by
+    (or, before the email went out, a link of their own as its assignee): the same checks,
+    compare-and-set and audit as the emailed link. All or nothing: a refused decision leaves
+    no link behind."""
     links = ApprovalLink.objects.filter(task_id=task.pk, revoked_at__isnull=True)
     email = (getattr(user, "email", "") or "").strip()
-    link = links.filter(user=user).order_by("pk").first() or (
-        links.filter(email__iexact=email).order_by("pk").first() if email else None
-    )
-    if link is None:
-        raise NotAnApprover(f"You are not an approver of task {task.pk}.")
-    found = Found(link, task)
-    return _decide_found(
-        found, outcome=outcome, comment=comment, user=user, request=request, fields=fields
-    )
+    with transaction.atomic():
+        link = links.filter(user=user).order_by("pk").first() or (
+            links.filter(email__iexact=email).order_by("pk").first() if email else None
+        )
+        if link is None and _is_assignee(task, user, email):
+            new_link(task, people.Person(label=email, email=email, user=user))
+            link = links.filter(user=user).order_by("-pk").first()
+        if link is None:
+            raise NotAnApprover(f"You are not an approver of task {task.pk}.")
+        return _decide_found(
+            Found(link, task),
+            outcome=outcome,
+            comment=comment,
+            user=user,
+            request=request,
+            fields=fields,
+        )
+
+
+def _is_assignee(task: ApprovalTask, user: Any, email: str) -> bool:
+    if task.assignee_user_id is not None:
+        return bool(task.assignee_user_id == user.pk)
+    if task.assignee_group_id is not None:
+        return bool(user.groups.filter(pk=task.assignee_group_id).exists())
+    return bool(email) and task.assignee_email.lower() == email.lower()
 
 
 def _decide_found(
