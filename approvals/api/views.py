@@ -16,7 +16,7 @@ from approvals.access import TASKS
 from approvals.api.serializers import DecisionSerializer, TaskSerializer
 from approvals.models import ApprovalTask
 from approvals.selectors import tasks_for
-from approvals.services.deciding import NotAnApprover, task_decide_signed_in
+from approvals.services.deciding import NotAnApprover, may_decide, task_decide_signed_in
 
 MINE = OpenApiParameter(
     "mine", OpenApiTypes.BOOL, description="Only the open tasks waiting on you."
@@ -51,6 +51,8 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet[ApprovalTask]):
     def decide(self, request: Request, pk: str) -> Response:
         """Approve, reject or another outcome of the task, once; with its input fields."""
         task = self.get_object()
+        if not may_decide(task, request.user):
+            raise PermissionDenied(f"You are not an approver of task {task.pk}.")
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:

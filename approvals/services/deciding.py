@@ -120,6 +120,17 @@ def task_decide_signed_in(
         )
 
 
+def may_decide(task: ApprovalTask, user: Any) -> bool:
+    """Whether `user` is one of the task's approvers (a link was sent to them, or it is theirs):
+    asked before a decision's body is read, so a stranger learns nothing from a 400."""
+    email = (getattr(user, "email", "") or "").strip()
+    links = ApprovalLink.objects.filter(task_id=task.pk, revoked_at__isnull=True)
+    has_link = links.filter(user=user).exists() or (
+        bool(email) and links.filter(email__iexact=email).exists()
+    )
+    return has_link or _is_assignee(task, user, email)
+
+
 def _is_assignee(task: ApprovalTask, user: Any, email: str) -> bool:
     if task.assignee_user_id is not None:
         return bool(task.assignee_user_id == user.pk)

@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -72,6 +72,9 @@ class WorkflowViewSet(
     def import_document(self, request: Request) -> Response:
         """Load a document as the draft of its workflow (created if new), optionally published.
         A new slug needs the permission to add workflows; an existing one `change` on it."""
+        user = request.user
+        if not (NEW_WORKFLOWS.can(user, "add") or WORKFLOWS.visible(user, "change").exists()):
+            raise PermissionDenied("You may not import workflows (add or change none).")
         data = s.ImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         slug = data.validated_data["document"]["workflow"]["slug"]
