@@ -85,7 +85,7 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg
     pagination_class = EventCursor
     filter_backends = [AuditEventFilter]
     queryset = AuditEvent.objects.all()
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "int"
 
 
 @extend_schema(exclude=True)

@@ -4,7 +4,7 @@ from rest_framework.routers import SimpleRouter
 
 from audit.api import AuditEventViewSet
 
-router = SimpleRouter()
+router = SimpleRouter(use_regex_path=False)
 router.register("events", AuditEventViewSet, basename="audit-event")
 
 urlpatterns = router.urls

@@ -13,6 +13,9 @@ from approvals.models import ApprovalTask
 class TaskSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     workflow = serializers.IntegerField(source="run.workflow_id", read_only=True)
     input_fields = serializers.SerializerMethodField()
+    # Blank when nobody delegated: plain text, not the model's EmailField (whose format says
+    # an address is always there).
+    on_behalf_of = serializers.CharField(read_only=True)
 
     class Meta:
         model = ApprovalTask

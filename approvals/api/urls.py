@@ -5,7 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from approvals.api.views import TaskViewSet
 
-router = SimpleRouter()
+router = SimpleRouter(use_regex_path=False)
 router.register("approvals/tasks", TaskViewSet, basename="api-task")
 
 urlpatterns: list[URLPattern | URLResolver] = [*router.urls]

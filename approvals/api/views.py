@@ -28,7 +28,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet[ApprovalTask]):
     serializer_class = TaskSerializer
     # The queryset is the rule for reading (tasks you may view, and yours); deciding is the
     # service's rule: the holder of one of the task's links.
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "int"
     filterset_fields = ["state", "block_key"]
 
     def get_queryset(self) -> QuerySet[ApprovalTask]:

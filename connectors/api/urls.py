@@ -5,7 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from connectors.api.views import ConnectorViewSet
 
-router = SimpleRouter()
+router = SimpleRouter(use_regex_path=False)
 router.register("connectors", ConnectorViewSet, basename="api-connector")
 
 urlpatterns: list[URLPattern | URLResolver] = [*router.urls]

@@ -34,7 +34,7 @@ class ConnectorViewSet(
     permission_classes = [*viewsets.GenericViewSet.permission_classes, FollowsRules]
     rules = CONNECTORS
     rule_actions = {"update": "change", "partial_update": "change", "test": "change"}
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "int"
     filterset_fields = ["type", "enabled", "health_status"]
 
     def get_queryset(self) -> QuerySet[Connector]:

@@ -7,7 +7,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
@@ -69,3 +70,12 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     elif isinstance(response.data, dict) and isinstance(response.data.get("detail"), list):
         response.data = {"detail": _summary(response.data)}
     return response
+
+
+@csrf_exempt  # it changes nothing: a POST to a wrong address is a JSON 404, not a CSRF page
+def api_not_found(request: Any, path: str = "") -> JsonResponse:
+    """Any /api/v1/ address no route takes (a malformed id, a typo): a JSON 404 like every
+    other refusal of the API, not Django's HTML page."""
+    return JsonResponse(
+        {"detail": f"No API endpoint at {request.path!r}; see /api/v1/schema/."}, status=404
+    )

@@ -26,6 +26,9 @@ def add_refusals(result: dict[str, Any], generator: Any, request: Any, public: b
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR
     for path in result.get("paths", {}).values():
         for operation in path.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path" and parameter["schema"].get("type") == "integer":
+                    parameter["schema"]["minimum"] = 0  # the int converter takes digits only
             responses = operation.setdefault("responses", {})
             for code, text in REFUSALS.items():
                 responses.setdefault(

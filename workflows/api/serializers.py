@@ -13,8 +13,13 @@ from workflows import documents
 from workflows.models import Execution, Run, Step, Workflow, WorkflowVersion
 
 
+def _username() -> Any:
+    """A user shown by username; null once the user is gone (the rows keep SET_NULL)."""
+    return serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+
 class WorkflowSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)  # type: ignore[var-annotated]
+    owner = _username()
     published_version = serializers.SerializerMethodField()
     draft_version = serializers.SerializerMethodField()
 
@@ -77,8 +82,8 @@ class RunStartSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class VersionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)  # type: ignore[var-annotated]
-    published_by = serializers.SlugRelatedField(slug_field="username", read_only=True)  # type: ignore[var-annotated]
+    created_by = _username()
+    published_by = _username()
 
     class Meta:
         model = WorkflowVersion
@@ -167,7 +172,7 @@ class ExecutionDetailSerializer(ExecutionSerializer):
 class RunSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     workflow_slug = serializers.CharField(source="workflow.slug", read_only=True)
     version = serializers.IntegerField(source="version.number", read_only=True)
-    started_by = serializers.SlugRelatedField(slug_field="username", read_only=True)  # type: ignore[var-annotated]
+    started_by = _username()
 
     class Meta:
         model = Run

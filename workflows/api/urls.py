@@ -6,12 +6,12 @@ from rest_framework.routers import SimpleRouter
 from workflows.api.views_runs import ExecutionViewSet, RunViewSet
 from workflows.api.views_workflows import VersionViewSet, WorkflowViewSet
 
-router = SimpleRouter()
+router = SimpleRouter(use_regex_path=False)
 router.register("workflows", WorkflowViewSet, basename="api-workflow")
 router.register("runs", RunViewSet, basename="api-run")
 router.register("executions", ExecutionViewSet, basename="api-execution")
 
-versions = SimpleRouter()
+versions = SimpleRouter(use_regex_path=False)
 versions.register("versions", VersionViewSet, basename="api-version")
 
 urlpatterns: list[URLPattern | URLResolver] = [

@@ -44,7 +44,7 @@ class _Operated:
 class RunViewSet(_Operated, viewsets.ReadOnlyModelViewSet[Run]):
     permission_classes = _PERMISSIONS
     filterset_class = RunFilter
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "int"
 
     def get_serializer_class(self) -> Any:
         return s.RunDetailSerializer if self.action == "retrieve" else s.RunSerializer
@@ -79,7 +79,7 @@ class RunViewSet(_Operated, viewsets.ReadOnlyModelViewSet[Run]):
 class ExecutionViewSet(_Operated, viewsets.ReadOnlyModelViewSet[Execution]):
     permission_classes = _PERMISSIONS
     filterset_class = ExecutionFilter
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "int"
 
     def get_serializer_class(self) -> Any:
         return s.ExecutionDetailSerializer if self.action == "retrieve" else s.ExecutionSerializer

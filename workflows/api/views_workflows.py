@@ -52,7 +52,7 @@ class WorkflowViewSet(
         "run": "run",
         "rotate_secret": "change",
     }
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "int"
     filterset_fields = ["slug", "enabled"]
 
     def get_queryset(self) -> QuerySet[Workflow]:
@@ -174,7 +174,7 @@ class VersionViewSet(viewsets.ReadOnlyModelViewSet[WorkflowVersion]):
     permission_classes = [*viewsets.GenericViewSet.permission_classes, FollowsRules]
     rules = WORKFLOWS
     lookup_field = "number"
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "int"
     filterset_fields = ["state"]
 
     def get_serializer_class(self) -> Any:
