@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -25,6 +26,12 @@ class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     fields = ("name", "user", "scope", "expires_at")
     readonly_fields = ("prefix", "created_at", "created_by", "revoked_at", "revoked_by")
     actions = ["revoke"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # A token acts as its user: only a superuser may issue one for someone else.
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = get_user_model().objects.filter(pk=request.user.pk)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:

@@ -114,3 +114,24 @@ def test_the_admin_issues_a_token_once_and_revokes_it(admin_client: Client, mana
     )
 
     assert api(text).get(WORKFLOWS).status_code == 401
+
+
+def test_only_a_superuser_issues_a_token_for_someone_else(manager) -> None:
+    clerk = user_with("clerk", ("apitokens.add_apitoken", "apitokens.view_apitoken"))
+    clerk.is_staff = True
+    clerk.save()
+    console = Client()
+    console.force_login(clerk)
+
+    refused = console.post(
+        "/admin/apitokens/apitoken/add/",
+        {"name": "as the manager", "user": manager.pk, "scope": "write", "expires_at": ""},
+    )
+
+    assert refused.status_code == 200 and "Select a valid choice" in refused.content.decode()
+    assert not ApiToken.objects.exists()
+    own = console.post(
+        "/admin/apitokens/apitoken/add/",
+        {"name": "mine", "user": clerk.pk, "scope": "read", "expires_at": ""},
+    )
+    assert own.status_code == 200 and ApiToken.objects.get().user == clerk

@@ -31,6 +31,20 @@ from workflows.services.versions import version_publish, workflow_import
 from workflows.status import VersionState
 
 
+def _by_number(name: str, text: str) -> Any:
+    """The schema of a read answered with a document, picked by a version number parameter."""
+    return extend_schema(
+        parameters=[OpenApiParameter(name, int, description=text)],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+
+
+def _numbered(workflow: Workflow, value: str, name: str) -> WorkflowVersion:
+    if not value.isdigit() or len(value) > 9:
+        raise ValidationError({name: ["a version number"]})
+    return get_object_or_404(workflow.versions, number=int(value))
+
+
 def _endpoint_data(endpoint: WebhookEndpoint) -> dict[str, Any]:
     return {
         "path": endpoint_path(endpoint),
@@ -88,16 +102,7 @@ class WorkflowViewSet(
         version = workflow_import(**data.validated_data, actor=request.user)
         return Response(s.VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "version",
-                int,
-                description="A version number (default: the published one, else the draft).",
-            )
-        ],
-        responses={200: OpenApiTypes.OBJECT},
-    )
+    @_by_number("version", "A version number (default: the published one, else the draft).")
     @action(detail=True, methods=["get"])
     def export(self, request: Request, pk: str) -> Response:
         """The workflow document (format idconfluence.workflow/v1), as import reads it."""
@@ -159,9 +164,7 @@ def _endpoint(workflow: Workflow) -> WebhookEndpoint:
 
 def _version_asked(workflow: Workflow, asked: str | None) -> WorkflowVersion:
     if asked:
-        if not asked.isdigit() or len(asked) > 9:
-            raise ValidationError({"version": ["a version number"]})
-        return get_object_or_404(workflow.versions, number=int(asked))
+        return _numbered(workflow, asked, "version")
     version = workflow.published_version or workflow.draft
     if version is None:
         raise NotFound(f"{workflow.slug} has no version yet")
@@ -191,16 +194,7 @@ class VersionViewSet(viewsets.ReadOnlyModelViewSet[WorkflowVersion]):
         )
         return workflow.versions.select_related("workflow", "created_by", "published_by")
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "against",
-                int,
-                description="The version to compare with (default: the one before it).",
-            )
-        ],
-        responses={200: OpenApiTypes.OBJECT},
-    )
+    @_by_number("against", "The version to compare with (default: the one before it).")
     @action(detail=True, methods=["get"])
     def diff(self, request: Request, workflow_pk: str, number: str) -> Response:
         """What changed from `against` (or the version before) to this version."""
@@ -208,9 +202,7 @@ class VersionViewSet(viewsets.ReadOnlyModelViewSet[WorkflowVersion]):
         against = request.query_params.get("against")
         old: WorkflowVersion | None
         if against:
-            if not against.isdigit() or len(against) > 9:
-                raise ValidationError({"against": ["a version number"]})
-            old = get_object_or_404(version.workflow.versions, number=int(against))
+            old = _numbered(version.workflow, against, "against")
         else:
             old = (
                 version.workflow.versions.filter(number__lt=version.number)
