@@ -4,7 +4,8 @@ service the console calls, so rules and audit are the same."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -30,13 +31,16 @@ from workflows.services.triggers import endpoint_path, endpoint_rotate_secret
 from workflows.services.versions import version_publish, workflow_import
 from workflows.status import VersionState
 
+F = TypeVar("F", bound=Callable[..., Any])
 
-def _by_number(name: str, text: str) -> Any:
+
+def _by_number(name: str, text: str) -> Callable[[F], F]:
     """The schema of a read answered with a document, picked by a version number parameter."""
-    return extend_schema(
+    decorate: Callable[[F], F] = extend_schema(
         parameters=[OpenApiParameter(name, int, description=text)],
         responses={200: OpenApiTypes.OBJECT},
     )
+    return decorate
 
 
 def _numbered(workflow: Workflow, value: str, name: str) -> WorkflowVersion:
