@@ -29,6 +29,23 @@ def clear_input(name: str) -> str:
     return f"{CLEAR_INPUT}{name}"
 
 
+def config_problems(type_name: str, config: dict[str, Any]) -> list[str]:
+    """What is wrong with `config` for the type (its JSON Schema, secrets put in config): the one
+    check the admin form and the API share."""
+    cls = get_type(type_name)
+    validator = Draft202012Validator(cls.config_schema)
+    problems = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
+    found = [
+        f"{'/'.join(str(part) for part in problem.absolute_path) or '(top level)'}: "
+        f"{problem.message}"
+        for problem in problems[:10]
+    ]
+    misplaced = sorted(set(config) & set(cls.secret_fields))
+    if misplaced:
+        found.append(f"{', '.join(misplaced)} must go in the credential fields, not config.")
+    return found
+
+
 class ConnectorForm(forms.ModelForm):  # type: ignore[type-arg]
     type = forms.ChoiceField(choices=type_choices)
     config = IntakeJSONField(required=False, initial=dict)
@@ -55,17 +72,8 @@ class ConnectorForm(forms.ModelForm):  # type: ignore[type-arg]
         if not isinstance(config, dict):
             self.add_error("config", "The configuration must be a JSON object.")
             return cleaned
-        cls = get_type(type_name)
-        validator = Draft202012Validator(cls.config_schema)
-        problems = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
-        for problem in problems[:10]:
-            where = "/".join(str(part) for part in problem.absolute_path) or "(top level)"
-            self.add_error("config", f"{where}: {problem.message}")
-        misplaced = sorted(set(config) & set(cls.secret_fields))
-        if misplaced:
-            self.add_error(
-                "config", f"{', '.join(misplaced)} must go in the credential fields, not config."
-            )
+        for problem in config_problems(type_name, config):
+            self.add_error("config", problem)
         return cleaned
 
     def save(self, commit: bool = True) -> Connector:

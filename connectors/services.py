@@ -151,3 +151,37 @@ def connector_rotate_secrets() -> int:
             rotated += 1
         audit_services.record(action="connector.keys_rotated", details={"connectors": rotated})
     return rotated
+
+
+def connector_save(
+    *, connector: Connector, secrets: dict[str, str | None] | None = None, actor: Any
+) -> Connector:
+    """Store a new or changed connector. In `secrets` a value sets that secret, None clears it
+    and a name left out keeps it; only the type's own secret fields are kept. The audit event
+    names the secrets changed, never their values."""
+    from connectors.registry import get_type
+
+    created = connector.pk is None
+    stored = {} if created else Connector.objects.get(pk=connector.pk).get_secrets()
+    for name, value in (secrets or {}).items():
+        if value is None:
+            stored.pop(name, None)
+        else:
+            stored[name] = value
+    allowed = set(get_type(connector.type).secret_fields)
+    connector.set_secrets({k: v for k, v in stored.items() if k in allowed})
+    with transaction.atomic():
+        connector.full_clean(exclude=["secrets_encrypted"])
+        connector.save()
+        audit_services.record(
+            action="connector.created" if created else "connector.changed",
+            actor=actor,
+            target=connector,
+            details={
+                "type": connector.type,
+                "enabled": connector.enabled,
+                "config_keys": sorted(connector.config),
+                "secrets_changed": sorted(secrets or {}),
+            },
+        )
+    return connector

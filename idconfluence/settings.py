@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc assets, served locally (no CDN)
     "guardian",
     "django_q",
     "csp",
@@ -48,6 +51,8 @@ INSTALLED_APPS = [
     "approvals",
     "idconfluence.jobs",
     "idconfluence.ops",
+    "idconfluence.apitokens",
+    "idconfluence.rest",
     "django_prometheus",
 ]
 
@@ -153,10 +158,47 @@ STORAGES = {
 }
 
 REST_FRAMEWORK = {
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "idconfluence.rest.permissions.TokenScope",
+    ],
+    # Token first: an anonymous call is a 401 with a Bearer challenge. Session auth (the console)
+    # keeps DRF's CSRF check on unsafe methods.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "idconfluence.apitokens.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    "DEFAULT_PARSER_CLASSES": ["idconfluence.rest.parsers.IntakeJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "idconfluence.rest.errors.api_exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "idconfluence API",
+    "DESCRIPTION": "Identity workflows: workflows, versions, runs, executions, connectors, "
+    "approval tasks and the audit log. Authenticate with an API token (Bearer) or the "
+    "console's session.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "idconfluence.rest.schema.add_refusals",
+    ],
+    "ENUM_NAME_OVERRIDES": {  # one name per choice set (several models have a "state")
+        "RunStateEnum": "workflows.status.RunState",
+        "ExecutionStateEnum": "workflows.status.ExecutionState",
+        "VersionStateEnum": "workflows.status.VersionState",
+        "StepStateEnum": "workflows.status.StepState",
+        "TaskStateEnum": "approvals.status.TaskState",
+    },
 }
 
 # Email: console in development, SMTP in production (EMAIL_HOST etc.).

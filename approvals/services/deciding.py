@@ -15,7 +15,7 @@ from approvals.models import ApprovalLink, ApprovalTask
 from approvals.services import people
 from approvals.services.events import task_event
 from approvals.services.fields import FieldRefused, read_fields
-from approvals.services.opening import token_hash
+from approvals.services.opening import new_link, token_hash
 from approvals.status import TaskState
 from workflows.services.runs import NotRetryable, run_resume
 
@@ -78,6 +78,77 @@ def task_decide(
     found = link_find(token=token)
     if found is None:
         raise DecisionRefused("This link is not valid.")
+    return _decide_found(
+        found, outcome=outcome, comment=comment, user=user, request=request, fields=fields
+    )
+
+
+class NotAnApprover(DecisionRefused):
+    """The signed-in user holds no link of this task (not its assignee, delegate or group)."""
+
+
+def task_decide_signed_in(
+    *,
+    task: ApprovalTask,
+    user: Any,
+    outcome: str,
+    comment: str = "",
+    request: Any = None,
+    fields: dict[str, Any] | None = None,
+) -> ApprovalTask:
+    """Decide as the signed-in user (the API), through the link the task was sent to them by
+    (or, before the email went out, a link of their own as its assignee): the same checks,
+    compare-and-set and audit as the emailed link. All or nothing: a refused decision leaves
+    no link behind."""
+    links = ApprovalLink.objects.filter(task_id=task.pk, revoked_at__isnull=True)
+    email = (getattr(user, "email", "") or "").strip()
+    with transaction.atomic():
+        link = links.filter(user=user).order_by("pk").first() or (
+            links.filter(email__iexact=email).order_by("pk").first() if email else None
+        )
+        if link is None and _is_assignee(task, user, email):
+            new_link(task, people.Person(label=email, email=email, user=user))
+            link = links.filter(user=user).order_by("-pk").first()
+        if link is None:
+            raise NotAnApprover(f"You are not an approver of task {task.pk}.")
+        return _decide_found(
+            Found(link, task),
+            outcome=outcome,
+            comment=comment,
+            user=user,
+            request=request,
+            fields=fields,
+        )
+
+
+def may_decide(task: ApprovalTask, user: Any) -> bool:
+    """Whether `user` is one of the task's approvers (a link was sent to them, or it is theirs):
+    asked before a decision's body is read, so a stranger learns nothing from a 400."""
+    email = (getattr(user, "email", "") or "").strip()
+    links = ApprovalLink.objects.filter(task_id=task.pk, revoked_at__isnull=True)
+    has_link = links.filter(user=user).exists() or (
+        bool(email) and links.filter(email__iexact=email).exists()
+    )
+    return has_link or _is_assignee(task, user, email)
+
+
+def _is_assignee(task: ApprovalTask, user: Any, email: str) -> bool:
+    if task.assignee_user_id is not None:
+        return bool(task.assignee_user_id == user.pk)
+    if task.assignee_group_id is not None:
+        return bool(user.groups.filter(pk=task.assignee_group_id).exists())
+    return bool(email) and task.assignee_email.lower() == email.lower()
+
+
+def _decide_found(
+    found: Found,
+    *,
+    outcome: str,
+    comment: str,
+    user: Any,
+    request: Any,
+    fields: dict[str, Any] | None,
+) -> ApprovalTask:
     comment = comment.strip()[:4000]
     refusal: DecisionRefused | None = None
     with transaction.atomic():

@@ -1,0 +1,1 @@
+"""Per-client API tokens: hashed, scoped, revocable, optionally expiring, audited."""
