@@ -173,6 +173,8 @@ def connector_save(
     with transaction.atomic():
         connector.full_clean(exclude=["secrets_encrypted"])
         connector.save()
+        if created:
+            CONNECTORS.grant_creator(actor, connector)
         audit_services.record(
             action="connector.created" if created else "connector.changed",
             actor=actor,

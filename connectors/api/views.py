@@ -13,7 +13,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from connectors.access import CONNECTORS
-from connectors.api.access import NEW_CONNECTORS
 from connectors.api.serializers import ConnectorSerializer, ConnectorUseSerializer, HealthSerializer
 from connectors.models import Connector
 from connectors.services import connector_save, connector_test
@@ -41,7 +40,7 @@ class ConnectorViewSet(
         return CONNECTORS.visible(self.request.user).order_by("name")
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        NEW_CONNECTORS.require(request.user, "add")  # before reading the body: 403, not 400
+        CONNECTORS.require(request.user, "add")  # before reading the body: 403, not 400
         return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer: Any) -> None:

@@ -15,9 +15,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from idconfluence.rest.permissions import FollowsRules
+from workflows.access import EXECUTIONS as OPERATIONS
 from workflows.access import WORKFLOWS
 from workflows.api import serializers as s
-from workflows.api.access import OPERATIONS
 from workflows.api.filters import ExecutionFilter, RunFilter
 from workflows.models import Execution, Run
 from workflows.services.runs import execution_retry, run_cancel, run_retrigger

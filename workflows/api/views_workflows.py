@@ -21,7 +21,6 @@ from idconfluence.rest.permissions import FollowsRules
 from workflows import documents
 from workflows.access import WORKFLOWS
 from workflows.api import serializers as s
-from workflows.api.access import NEW_WORKFLOWS
 from workflows.diff import diff_documents
 from workflows.models import Workflow, WorkflowVersion
 from workflows.models_triggers import WebhookEndpoint
@@ -79,7 +78,7 @@ class WorkflowViewSet(
     @extend_schema(request=s.WorkflowCreateSerializer, responses={201: s.WorkflowSerializer})
     def create(self, request: Request) -> Response:
         """A new, empty workflow (needs the model permission to add workflows)."""
-        NEW_WORKFLOWS.require(request.user, "add")
+        WORKFLOWS.require(request.user, "add")
         data = s.WorkflowCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         workflow = workflow_create(**data.validated_data, actor=request.user)
@@ -91,14 +90,14 @@ class WorkflowViewSet(
         """Load a document as the draft of its workflow (created if new), optionally published.
         A new slug needs the permission to add workflows; an existing one `change` on it."""
         user = request.user
-        if not (NEW_WORKFLOWS.can(user, "add") or WORKFLOWS.visible(user, "change").exists()):
+        if not (WORKFLOWS.can(user, "add") or WORKFLOWS.visible(user, "change").exists()):
             raise PermissionDenied("You may not import workflows (add or change none).")
         data = s.ImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         slug = data.validated_data["document"]["workflow"]["slug"]
         existing = Workflow.objects.filter(slug=slug).first()
         if existing is None:
-            NEW_WORKFLOWS.require(request.user, "add")
+            WORKFLOWS.require(request.user, "add")
         else:
             WORKFLOWS.require(request.user, "change", existing)
             if data.validated_data["publish"]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from guardian.shortcuts import assign_perm
 
 from audit.services import record
 from workflows.access import WORKFLOWS
@@ -17,6 +16,7 @@ class WorkflowExists(Exception):
 
 
 def workflow_create(*, slug: str, name: str, description: str = "", actor: Any) -> Workflow:
+    WORKFLOWS.require_person(actor, "add")
     owner = actor if getattr(actor, "is_authenticated", False) else None
     try:
         with transaction.atomic():
@@ -24,8 +24,7 @@ def workflow_create(*, slug: str, name: str, description: str = "", actor: Any) 
                 slug=slug, name=name, description=description, owner=owner
             )
             if owner is not None:  # the creator may work on what they made
-                for action in ("view", "change", "publish", "run"):
-                    assign_perm(WORKFLOWS.perm(action), owner, workflow)
+                WORKFLOWS.grant_creator(owner, workflow)
             record(
                 action="workflow.created",
                 actor=actor,
