@@ -1,0 +1,136 @@
+"""Joiner template, end to end: Workday posts a signed hire to the real web server; the real
+cluster creates the SCIM account and the standard tools (Finance also gets the financial reporting
+suite); the hiring manager's approval email arrives over SMTP, its link is opened in Chromium and
+approved, and the sensitive environment appears in SCIM. A risky Sales hire is held until security
+releases it (by the emailed link), then gets the standard tools and no financial reporting."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+
+from approvals.models import ApprovalTask
+from tests.connectors.servers import SmtpServer
+from tests.scenarios.browser import decide_in_chromium
+from tests.scenarios.support import (
+    Scim,
+    Sender,
+    audit_actions,
+    emailed_link,
+    install,
+    run_of,
+    sample,
+    scim_connector,
+    settled,
+    steps,
+    unique,
+)
+from tests.support.cluster import Process
+from tests.support.gunicorn import Gunicorn
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.cluster,
+    pytest.mark.servers,
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+]
+STANDARD = {"Email", "Collaboration", "Wiki"}
+TOOLS = [*STANDARD, "Financial-Reporting", "Sensitive-Environment"]
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def hire(user: str, department: str, risk: int, sensitive: bool) -> dict:  # type: ignore[type-arg]
+    payload = sample("joiner")
+    payload["eventId"] = unique("evt")
+    payload["worker"].update(userName=user, email=f"{user}@acme.example", riskScore=risk)
+    payload["worker"]["organization"]["name"] = department
+    if not sensitive:
+        del payload["worker"]["accessRequests"]
+    return payload  # type: ignore[no-any-return]
+
+
+def approve_over_http(link: str) -> None:
+    """What a mail client's user does without a browser: open the page, post its form."""
+    session = requests.Session()
+    page = session.get(link, timeout=10)
+    token = CSRF.search(page.text)
+    assert page.status_code == 200 and token, page.text
+    answer = session.post(
+        link,
+        {"outcome": "approved", "comment": "verified", "csrfmiddlewaretoken": token.group(1)},
+        headers={"Referer": link},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def test_a_finance_hire_gets_the_tools_and_the_sensitive_environment_once_approved(
+    web: Gunicorn, cluster: Process, scim: Scim, smtp_server: SmtpServer
+) -> None:
+    for group in TOOLS:
+        scim.add_group(group)
+    scim_connector(scim)
+    workflow = install("joiner")
+    user = unique("jane")
+    seen: set[bytes] = set()
+
+    answer = Sender.for_workflow(web, workflow).post(hire(user, "Finance", 35, sensitive=True))
+    run = settled(run_of(answer), "waiting")
+    assert scim.user(user)["active"] is True  # type: ignore[index]
+    assert scim.groups_of(user) == {*STANDARD, "Financial-Reporting"}  # not yet the sensitive one
+
+    link = emailed_link(smtp_server, "raj.patel@acme.example", seen)
+    message = decide_in_chromium(link, "approved", "needed for close", "scenario-joiner.png")
+    assert "recorded as approved" in message
+    run = settled(run, "succeeded")
+    assert scim.groups_of(user) == {*STANDARD, "Financial-Reporting", "Sensitive-Environment"}
+
+    assert steps(run) == [
+        ("hire", "succeeded"),
+        ("risky", "succeeded"),
+        ("account", "succeeded"),
+        ("email", "succeeded"),
+        ("collaboration", "succeeded"),
+        ("wiki", "succeeded"),
+        ("finance_or_legal", "succeeded"),
+        ("financial_reporting", "succeeded"),
+        ("wants_sensitive", "succeeded"),
+        ("ask_manager", "started"),  # the first execution ends waiting for the manager
+        ("ask_manager", "succeeded"),
+        ("sensitive", "succeeded"),
+        ("done", "succeeded"),
+    ]
+    task = ApprovalTask.objects.get(run=run)
+    assert (task.decision, task.comment, task.decided_by_email) == (
+        "approved",
+        "needed for close",
+        "raj.patel@acme.example",
+    )
+    actions = audit_actions(run)
+    assert actions.count("step.external_call") == 6  # account, 3 tools, reporting, sensitive
+    for action in ("run.started", "approval.opened", "approval.emailed", "approval.decided"):
+        assert action in actions, actions
+
+
+def test_a_risky_sales_hire_waits_for_security_and_gets_no_financial_reporting(
+    web: Gunicorn, cluster: Process, scim: Scim, smtp_server: SmtpServer
+) -> None:
+    for group in TOOLS:
+        scim.add_group(group)
+    scim_connector(scim)
+    workflow = install("joiner")
+    user = unique("sam")
+
+    answer = Sender.for_workflow(web, workflow).post(hire(user, "Sales", 85, sensitive=False))
+    run = settled(run_of(answer), "waiting")
+    assert scim.user(user) is None  # provisioning is paused: nothing exists yet
+
+    approve_over_http(emailed_link(smtp_server, "security@acme.example", set()))
+    run = settled(run, "succeeded")
+    assert scim.groups_of(user) == STANDARD
+    keys = [key for key, _ in steps(run)]
+    assert "financial_reporting" not in keys and "ask_manager" not in keys
+    assert keys[-1] == "done"
