@@ -225,3 +225,23 @@ def audit_actions(run: Run) -> list[str]:
 
 def unique(prefix: str) -> str:
     return f"{prefix}.{uuid.uuid4().hex[:6]}"
+
+
+def ldap_connector(slapd: Any) -> Connector:
+    row = Connector(name="ldap-directory", type="ldap", config=slapd.config())
+    row.set_secrets({"password": slapd.admin_password})
+    row.save()
+    return row
+
+
+def ldap_state(slapd: Any, dn: str) -> tuple[bool, set[str]]:
+    """(disabled, the groups naming it) as the directory itself says: the ppolicy lock and the
+    memberof overlay's memberOf."""
+    import ldap3
+
+    with slapd.admin() as conn:
+        attributes = ["memberOf", "pwdAccountLockedTime"]
+        conn.search(dn, "(objectClass=*)", ldap3.BASE, attributes=attributes)
+        entry = conn.entries[0]
+        locked = bool(entry.pwdAccountLockedTime.values)
+        return locked, {str(group) for group in entry.memberOf.values}
