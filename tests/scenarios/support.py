@@ -31,6 +31,7 @@ from workflows.services.triggers import endpoint_path, endpoint_rotate_secret
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 LINK = re.compile(rb"(http://127\.0\.0\.1:\d+/a/[A-Za-z0-9_\-]{40,})")
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 @dataclass
@@ -245,3 +246,19 @@ def ldap_state(slapd: Any, dn: str) -> tuple[bool, set[str]]:
         entry = conn.entries[0]
         locked = bool(entry.pwdAccountLockedTime.values)
         return locked, {str(group) for group in entry.memberOf.values}
+
+
+def approve_over_http(link: str, outcome: str = "approved", comment: str = "verified") -> str:
+    """What an approver does without a browser: open the page, post its form; the answer."""
+    session = requests.Session()
+    page = session.get(link, timeout=10)
+    token = CSRF.search(page.text)
+    assert page.status_code == 200 and token, page.text
+    answer = session.post(
+        link,
+        {"outcome": outcome, "comment": comment, "csrfmiddlewaretoken": token.group(1)},
+        headers={"Referer": link},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.text

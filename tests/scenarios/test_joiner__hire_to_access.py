@@ -6,10 +6,7 @@ releases it (by the emailed link), then gets the standard tools and no financial
 
 from __future__ import annotations
 
-import re
-
 import pytest
-import requests
 
 from approvals.models import ApprovalTask
 from tests.connectors.servers import SmtpServer
@@ -17,6 +14,7 @@ from tests.scenarios.browser import decide_in_chromium
 from tests.scenarios.support import (
     Scim,
     Sender,
+    approve_over_http,
     audit_actions,
     emailed_link,
     install,
@@ -39,7 +37,6 @@ pytestmark = [
 ]
 STANDARD = {"Email", "Collaboration", "Wiki"}
 TOOLS = [*STANDARD, "Financial-Reporting", "Sensitive-Environment"]
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 def hire(user: str, department: str, risk: int, sensitive: bool) -> dict:  # type: ignore[type-arg]
@@ -50,21 +47,6 @@ def hire(user: str, department: str, risk: int, sensitive: bool) -> dict:  # typ
     if not sensitive:
         del payload["worker"]["accessRequests"]
     return payload  # type: ignore[no-any-return]
-
-
-def approve_over_http(link: str) -> None:
-    """What a mail client's user does without a browser: open the page, post its form."""
-    session = requests.Session()
-    page = session.get(link, timeout=10)
-    token = CSRF.search(page.text)
-    assert page.status_code == 200 and token, page.text
-    answer = session.post(
-        link,
-        {"outcome": "approved", "comment": "verified", "csrfmiddlewaretoken": token.group(1)},
-        headers={"Referer": link},
-        timeout=10,
-    )
-    assert answer.status_code == 200, answer.text
 
 
 def test_a_finance_hire_gets_the_tools_and_the_sensitive_environment_once_approved(
