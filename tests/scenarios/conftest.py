@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from tests.connectors.servers import SmtpServer, slapd, smtp_server
-from tests.scenarios.support import Scim, scim_service
+from tests.scenarios.support import Inbox, Scim, scim_service
 from tests.support.cluster import Process, start_cluster
 from tests.support.gunicorn import Gunicorn
 
-__all__ = ["cluster", "scim", "slapd", "smtp_server", "web"]
+__all__ = ["cluster", "inbox", "scim", "slapd", "smtp_server", "web"]
 
 
 @pytest.fixture
@@ -40,3 +40,8 @@ def cluster(tmp_path: Path, web: Gunicorn, smtp_server: SmtpServer) -> Iterator[
     )
     yield process
     process.stop()
+
+
+@pytest.fixture
+def inbox(smtp_server: SmtpServer) -> Inbox:
+    return Inbox(smtp_server, len(smtp_server.messages))

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -186,28 +186,36 @@ def settled(run: Run, *states: str, timeout: float = 30) -> Run:
     return result
 
 
-def emailed_link(smtp: SmtpServer, to: str, seen: set[bytes]) -> str:
-    """The approval link in the next message to `to` not seen yet."""
+@dataclass
+class Inbox:
+    """The SMTP server's messages that arrived since the test began (the server is shared)."""
 
-    def arrived() -> str | None:
-        for envelope in list(smtp.messages):
-            found = LINK.search(envelope.content)
-            if to in envelope.rcpt_tos and found and found.group(1) not in seen:
-                seen.add(found.group(1))
-                return found.group(1).decode()
-        return None
+    smtp: SmtpServer
+    start: int
+    seen: set[bytes] = field(default_factory=set)
 
-    return str(wait_until(arrived, 30, f"the approval email to {to}"))
+    def messages(self, to: str) -> list[Any]:
+        return [e for e in list(self.smtp.messages)[self.start :] if to in e.rcpt_tos]
 
+    def link(self, to: str) -> str:
+        """The approval link in the next message to `to` not taken yet."""
 
-def mail_to(smtp: SmtpServer, to: str) -> list[str]:
-    """The subjects of the messages `to` received."""
-    subjects = []
-    for envelope in list(smtp.messages):
-        if to in envelope.rcpt_tos:
-            found = re.search(rb"^Subject: (.*)$", envelope.content, re.M)
-            subjects.append(found.group(1).decode().strip() if found else "")
-    return subjects
+        def arrived() -> str | None:
+            for envelope in self.messages(to):
+                found = LINK.search(envelope.content)
+                if found and found.group(1) not in self.seen:
+                    self.seen.add(found.group(1))
+                    return found.group(1).decode()
+            return None
+
+        return str(wait_until(arrived, 30, f"the approval email to {to}"))
+
+    def subjects(self, to: str) -> list[str]:
+        found = (re.search(rb"^Subject: (.*)$", e.content, re.M) for e in self.messages(to))
+        return [f.group(1).decode().strip() if f else "" for f in found]
+
+    def wait_for(self, to: str, subject: str) -> None:
+        wait_until(lambda: subject in self.subjects(to), 10, f"{subject!r} to {to}")
 
 
 def steps(run: Run) -> list[tuple[str, str]]:

@@ -12,11 +12,11 @@ from approvals.models import ApprovalTask
 from tests.connectors.servers import SmtpServer
 from tests.scenarios.browser import decide_in_chromium
 from tests.scenarios.support import (
+    Inbox,
     Scim,
     Sender,
     approve_over_http,
     audit_actions,
-    emailed_link,
     install,
     run_of,
     sample,
@@ -50,21 +50,20 @@ def hire(user: str, department: str, risk: int, sensitive: bool) -> dict:  # typ
 
 
 def test_a_finance_hire_gets_the_tools_and_the_sensitive_environment_once_approved(
-    web: Gunicorn, cluster: Process, scim: Scim, smtp_server: SmtpServer
+    web: Gunicorn, cluster: Process, scim: Scim, smtp_server: SmtpServer, inbox: Inbox
 ) -> None:
     for group in TOOLS:
         scim.add_group(group)
     scim_connector(scim)
     workflow = install("joiner")
     user = unique("jane")
-    seen: set[bytes] = set()
 
     answer = Sender.for_workflow(web, workflow).post(hire(user, "Finance", 35, sensitive=True))
     run = settled(run_of(answer), "waiting")
     assert scim.user(user)["active"] is True  # type: ignore[index]
     assert scim.groups_of(user) == {*STANDARD, "Financial-Reporting"}  # not yet the sensitive one
 
-    link = emailed_link(smtp_server, "raj.patel@acme.example", seen)
+    link = inbox.link("raj.patel@acme.example")
     message = decide_in_chromium(link, "approved", "needed for close", "scenario-joiner.png")
     assert "recorded as approved" in message
     run = settled(run, "succeeded")
@@ -98,7 +97,7 @@ def test_a_finance_hire_gets_the_tools_and_the_sensitive_environment_once_approv
 
 
 def test_a_risky_sales_hire_waits_for_security_and_gets_no_financial_reporting(
-    web: Gunicorn, cluster: Process, scim: Scim, smtp_server: SmtpServer
+    web: Gunicorn, cluster: Process, scim: Scim, smtp_server: SmtpServer, inbox: Inbox
 ) -> None:
     for group in TOOLS:
         scim.add_group(group)
@@ -110,7 +109,7 @@ def test_a_risky_sales_hire_waits_for_security_and_gets_no_financial_reporting(
     run = settled(run_of(answer), "waiting")
     assert scim.user(user) is None  # provisioning is paused: nothing exists yet
 
-    approve_over_http(emailed_link(smtp_server, "security@acme.example", set()))
+    approve_over_http(inbox.link("security@acme.example"))
     run = settled(run, "succeeded")
     assert scim.groups_of(user) == STANDARD
     keys = [key for key, _ in steps(run)]

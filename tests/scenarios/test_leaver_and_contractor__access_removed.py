@@ -13,6 +13,7 @@ import pytest
 from tests.connectors.servers import Slapd, SmtpServer
 from tests.connectors.servers import unique as ldap_unique
 from tests.scenarios.support import (
+    Inbox,
     Scim,
     Sender,
     audit_actions,
@@ -20,7 +21,6 @@ from tests.scenarios.support import (
     ldap_connector,
     ldap_state,
     mail_connector,
-    mail_to,
     run_of,
     sample,
     scim_connector,
@@ -56,7 +56,7 @@ def connectors(slapd: Slapd, scim: Scim, smtp: SmtpServer) -> None:
 
 
 def test_a_leaver_is_disabled_removed_from_every_group_revoked_and_reported(
-    web: Gunicorn, cluster: Process, slapd: Slapd, scim: Scim, smtp_server: SmtpServer
+    web: Gunicorn, cluster: Process, slapd: Slapd, scim: Scim, smtp_server: SmtpServer, inbox: Inbox
 ) -> None:
     uid, dn, group_dns = person(slapd, scim, groups=3)
     assert ldap_state(slapd, dn) == (False, set(group_dns))
@@ -72,7 +72,7 @@ def test_a_leaver_is_disabled_removed_from_every_group_revoked_and_reported(
     assert scim.user(uid)["active"] is False  # type: ignore[index]
     subject = f"{uid} has left: access removed"
     for to in ("sara.costa@acme.example", "security@acme.example"):
-        wait_until(lambda to=to: subject in mail_to(smtp_server, to), 10, f"mail to {to}")
+        wait_until(lambda to=to: subject in inbox.subjects(to), 10, f"mail to {to}")
     assert steps(run) == [
         ("termination", "succeeded"),
         ("disable_account", "succeeded"),
@@ -92,7 +92,7 @@ def contract_end(uid: str, employee_type: str = "Contractor") -> Any:
 
 
 def test_an_ended_contract_deactivates_the_contractor_and_tells_the_sponsor(
-    web: Gunicorn, cluster: Process, slapd: Slapd, scim: Scim, smtp_server: SmtpServer
+    web: Gunicorn, cluster: Process, slapd: Slapd, scim: Scim, smtp_server: SmtpServer, inbox: Inbox
 ) -> None:
     uid, dn, _ = person(slapd, scim, groups=1)
     employee, employee_dn, _ = person(slapd, scim, groups=0)
@@ -106,8 +106,7 @@ def test_an_ended_contract_deactivates_the_contractor_and_tells_the_sponsor(
     assert scim.user(uid)["active"] is False  # type: ignore[index]
     assert ldap_state(slapd, dn)[0] is True
     wait_until(
-        lambda: f"{uid}'s contract ended on 2026-12-31"
-        in mail_to(smtp_server, "raj.patel@acme.example"),
+        lambda: f"{uid}'s contract ended on 2026-12-31" in inbox.subjects("raj.patel@acme.example"),
         10,
         "the sponsor's email",
     )

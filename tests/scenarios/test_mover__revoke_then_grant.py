@@ -15,12 +15,12 @@ from django.test import Client
 
 from tests.connectors.servers import Proxy, SmtpServer, start_proxy
 from tests.scenarios.support import (
+    Inbox,
     Scim,
     Sender,
     audit_actions,
     install,
     mail_connector,
-    mail_to,
     run_of,
     sample,
     scim_connector,
@@ -103,7 +103,7 @@ def test_the_mover_loses_engineering_before_gaining_finance_never_both(
 
 
 def test_a_grant_failing_after_the_revoke_says_left_without_access_and_tells_people(
-    web: Gunicorn, cluster: Process, scim: Scim, smtp_server: SmtpServer
+    web: Gunicorn, cluster: Process, scim: Scim, smtp_server: SmtpServer, inbox: Inbox
 ) -> None:
     user = unique("lena")
     seed(scim, user, with_finance_group=False)  # the grant will find no Financial-Reporting
@@ -126,7 +126,7 @@ def test_a_grant_failing_after_the_revoke_says_left_without_access_and_tells_peo
     ]
     subject = f"{user} was left without access"
     for to in ("security@acme.example", "raj.patel@acme.example"):
-        wait_until(lambda to=to: subject in mail_to(smtp_server, to), 10, f"mail to {to}")
+        wait_until(lambda to=to: subject in inbox.subjects(to), 10, f"mail to {to}")
     assert "execution.parked" in audit_actions(run)
 
     client = Client()

@@ -17,11 +17,11 @@ from approvals.models import ApprovalTask
 from approvals.services.sweep import approvals_sweep
 from tests.connectors.servers import SmtpServer
 from tests.scenarios.support import (
+    Inbox,
     Scim,
     Sender,
     approve_over_http,
     audit_actions,
-    emailed_link,
     install,
     mail_connector,
     run_of,
@@ -47,6 +47,7 @@ def test_no_decision_in_48_hours_escalates_to_the_department_head_who_approves(
     cluster: Process,
     scim: Scim,
     smtp_server: SmtpServer,
+    inbox: Inbox,
     settings: SettingsWrapper,
 ) -> None:
     # The sweep runs here, at a moved clock: its emails go out as the workers' do.
@@ -59,11 +60,10 @@ def test_no_decision_in_48_hours_escalates_to_the_department_head_who_approves(
     scim_connector(scim)
     mail_connector(smtp_server)
     request = {**sample("role-grant-approval"), "requestId": unique("REQ"), "user": user}
-    seen: set[bytes] = set()
 
     run = run_of(Sender.for_workflow(web, install("role-grant-approval")).post(request))
     run = settled(run, "waiting")
-    manager_link = emailed_link(smtp_server, "raj.patel@acme.example", seen)
+    manager_link = inbox.link("raj.patel@acme.example")
     task = ApprovalTask.objects.get(run=run)
     assert task.due_at is not None
     assert abs(task.due_at - task.created_at - dt.timedelta(hours=48)) < dt.timedelta(seconds=1)
@@ -74,7 +74,7 @@ def test_no_decision_in_48_hours_escalates_to_the_department_head_who_approves(
     approvals_sweep(now=timezone.now() + dt.timedelta(hours=49))  # once, however many sweeps
     escalated = ApprovalTask.objects.get(run=run, state="open")
     assert (escalated.assignee, escalated.escalation_level) == ("maria.gomez@acme.example", 1)
-    head_link = emailed_link(smtp_server, "maria.gomez@acme.example", seen)
+    head_link = inbox.link("maria.gomez@acme.example")
     moved_on = requests.get(manager_link, timeout=10).text
     assert "escalated to someone else" in moved_on
 

@@ -15,7 +15,7 @@ import time_machine
 
 from tests.connectors.servers import Slapd, SmtpServer
 from tests.connectors.test_ldap__membership_and_accounts import members
-from tests.scenarios.support import install, ldap_connector, mail_connector, mail_to, settled, steps
+from tests.scenarios.support import Inbox, install, ldap_connector, mail_connector, settled, steps
 from tests.support.cluster import Process, wait_until
 from tests.support.gunicorn import Gunicorn
 from workflows.models import Run
@@ -83,7 +83,7 @@ def test_trading_access_opens_at_930_and_closes_at_the_early_close_on_a_half_day
 
 
 def test_the_quarterly_reminder_reaches_the_reviewers_on_the_first_of_the_quarter(
-    web: Gunicorn, cluster: Process, smtp_server: SmtpServer
+    web: Gunicorn, cluster: Process, smtp_server: SmtpServer, inbox: Inbox
 ) -> None:
     mail_connector(smtp_server)
     with time_machine.travel(new_york(2026, 12, 31, 12, 0), tick=False):
@@ -93,7 +93,7 @@ def test_the_quarterly_reminder_reaches_the_reviewers_on_the_first_of_the_quarte
     assert run is not None
     wait_until(
         lambda: "The quarterly access review is open"
-        in mail_to(smtp_server, "access-reviewers@acme.example"),
+        in inbox.subjects("access-reviewers@acme.example"),
         10,
         "the reviewers' reminder",
     )
