@@ -76,8 +76,12 @@ for name in "${SERVICES[@]}"; do
 done
 echo "serving http://127.0.0.1:$PORT/admin/ (Ctrl-C stops web, cluster, watchdog and targets)"
 echo "demo mail and SCIM groups: http://127.0.0.1:$IDC_DEMO_PAGE_PORT/"
-echo "fire the joiner webhook (a signed Workday hire): .venv/bin/python manage.py send_sample joiner"
-echo "  or print it as one curl line: .venv/bin/python manage.py send_sample joiner --curl"
+SEND=".venv/bin/python manage.py send_sample joiner"
+[ "$PORT" = 8000 ] || SEND="$SEND --url http://127.0.0.1:$PORT"
+[ "$ENV_FILE" = .env ] || SEND="IDC_DOTENV=$ENV_FILE $SEND"
+[ -z "${SQLITE_PATH:-}" ] || SEND="SQLITE_PATH=$SQLITE_PATH $SEND"
+echo "fire the joiner webhook (a signed Workday hire): $SEND"
+echo "  or print it as one curl line: $SEND --curl"
 
 while true; do
   for name in "${SERVICES[@]}"; do
