@@ -2,13 +2,17 @@
 cluster creates the SCIM account and the standard tools (Finance also gets the financial reporting
 suite); the hiring manager's approval email arrives over SMTP, its link is opened in Chromium and
 approved, and the sensitive environment appears in SCIM. A risky Sales hire is held until security
-releases it (by the emailed link), then gets the standard tools and no financial reporting."""
+releases it (by the emailed link), then gets the standard tools and no financial reporting. A
+manager who does not answer within five business days gets the run flagged for review."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 
 from approvals.models import ApprovalTask
+from approvals.services.sweep import approvals_sweep
 from tests.connectors.servers import SmtpServer
 from tests.scenarios.browser import decide_in_chromium
 from tests.scenarios.support import (
@@ -115,3 +119,29 @@ def test_a_risky_sales_hire_waits_for_security_and_gets_no_financial_reporting(
     keys = [key for key, _ in steps(run)]
     assert "financial_reporting" not in keys and "ask_manager" not in keys
     assert keys[-1] == "done"
+
+
+def test_a_manager_silent_for_five_business_days_is_flagged_for_review(
+    web: Gunicorn, cluster: Process, scim: Scim, inbox: Inbox
+) -> None:
+    for group in TOOLS:
+        scim.add_group(group)
+    scim_connector(scim)
+    user = unique("lee")
+
+    answer = Sender.for_workflow(web, install("joiner")).post(hire(user, "Legal", 10, True))
+    run = settled(run_of(answer), "waiting")
+    assert scim.groups_of(user) == {*STANDARD, "Financial-Reporting"}  # Legal, like Finance
+    inbox.link("raj.patel@acme.example")  # asked, and never answers
+    task = ApprovalTask.objects.get(run=run)
+    assert task.due_at is not None
+
+    approvals_sweep(now=task.due_at - dt.timedelta(minutes=1))
+    assert ApprovalTask.objects.get(pk=task.pk).state == "open"
+    approvals_sweep(now=task.due_at + dt.timedelta(minutes=1))
+    run = settled(run, "failed")
+    parked = run.executions.get(state="parked")
+    assert parked.failed_block == "flag_review"
+    assert "did not answer the sensitive-environment request" in parked.failure_reason
+    assert "Sensitive-Environment" not in scim.groups_of(user)
+    assert "approval.expired" in audit_actions(run)
