@@ -4,6 +4,7 @@ targets read back over their own protocols, a sender that signs like an HR syste
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import re
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from django.core.management import call_command
 from standardwebhooks.webhooks import Webhook
 
 from audit.models import AuditEvent
@@ -228,6 +230,11 @@ def steps(run: Run) -> list[tuple[str, str]]:
 
 
 def audit_actions(run: Run) -> list[str]:
+    """The run's audit events, as an auditor pulls them, once `audit_verify` found the whole
+    chain (every process's events, the workers' included) unaltered."""
+    out = io.StringIO()
+    call_command("audit_verify", stdout=out)
+    assert out.getvalue().startswith("OK: "), out.getvalue()
     events = AuditEvent.objects.filter(run_id=run.pk).order_by("seq")
     return list(events.values_list("action", flat=True))
 
