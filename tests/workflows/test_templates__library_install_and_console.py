@@ -155,3 +155,24 @@ def test_a_user_who_may_not_add_workflows_is_refused() -> None:
     assert client.post(URL, {"template": "mover", "name": "x", "slug": "x"}).status_code == 403
     assert "New from template" not in client.get("/admin/workflows/workflow/").content.decode()
     assert not Workflow.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_people_taking_one_slug_at_once_get_one_workflow_and_one_refusal() -> None:
+    from tests.triggers.conftest import concurrently
+
+    def make() -> str:
+        try:
+            workflow_from_template(template=template_get("mover"), slug="x", name="X", actor=None)
+        except TemplateRefused as exc:
+            return str(exc)
+        return "made"
+
+    for _ in range(5):
+        Workflow.objects.filter(slug="x").delete()
+        assert sorted(concurrently(make, 2)) == [
+            "a workflow with the slug 'x' already exists",
+            "made",
+        ]
+        assert Workflow.objects.get(slug="x").versions.count() == 1

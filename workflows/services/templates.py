@@ -19,7 +19,12 @@ from workflows import documents
 from workflows.engine import blocks
 from workflows.engine.graph import Graph
 from workflows.models import Workflow, WorkflowVersion
-from workflows.services.versions import PublishRefused, version_publish, workflow_import
+from workflows.services.versions import (
+    DraftExists,
+    PublishRefused,
+    version_publish,
+    workflow_import,
+)
 
 LIBRARY = Path(__file__).resolve().parents[1] / "library"
 
@@ -94,10 +99,17 @@ def workflow_from_template(
     """
     document = copy.deepcopy(template.document)
     document["workflow"].update(slug=slug, name=name or template.title)
-    with transaction.atomic():
-        if Workflow.objects.select_for_update().filter(slug=slug).exists():
-            raise TemplateRefused(f"a workflow with the slug {slug!r} already exists", "slug")
-        return workflow_import(document=document, actor=actor)
+    taken = TemplateRefused(f"a workflow with the slug {slug!r} already exists", "slug")
+    if Workflow.objects.filter(slug=slug).exists():
+        raise taken
+    try:
+        with transaction.atomic():
+            version = workflow_import(document=document, actor=actor)
+            if version.workflow.versions.count() != 1:  # someone else's, made meanwhile
+                raise taken
+            return version
+    except DraftExists:  # the same slug made at the same instant: theirs has the draft
+        raise taken from None
 
 
 @dataclass(frozen=True)
