@@ -131,6 +131,11 @@ def test_the_console_lists_the_templates_and_makes_a_workflow_from_one() -> None
         ({"template": "mover", "name": "x", "slug": "not a slug!"}, "slug", "Enter a valid"),
         ({"template": "nope", "name": "x", "slug": "fine"}, "template", "Select a valid choice"),
         ({"name": "x", "slug": "fine"}, "template", "This field is required"),
+        (
+            {"template": "mover", "name": "bell\x07name", "slug": "fine"},
+            "name",
+            "Control characters",
+        ),
     ],
 )
 def test_bad_input_is_refused_next_to_its_field_and_writes_nothing(

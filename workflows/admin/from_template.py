@@ -70,8 +70,10 @@ class FromTemplateWorkflowAdmin(BaseWorkflowAdmin):  # type: ignore[misc, valid-
                 )
             except TemplateRefused as exc:
                 form.add_error(exc.field or None, str(exc))
-            except DocumentError as exc:
-                form.add_error(None, "; ".join(exc.errors))
+            except DocumentError as exc:  # e.g. a control character the name may not hold
+                for error in exc.errors:
+                    where, _, message = error.partition(": ")
+                    form.add_error("name" if where == "workflow/name" else None, message or error)
             else:
                 uses = ", ".join(template_get(data["template"]).connectors)
                 then = (
