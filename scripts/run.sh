@@ -74,6 +74,13 @@ for name in "${SERVICES[@]}"; do
   delay[$name]=1
   start "$name"
 done
+# The lines below are what a newcomer copies: print them once the web server and the demo
+# page answer, so the first command sent finds them listening.
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for _ in $(seq 120); do
+  listening "$PORT" && listening "$IDC_DEMO_PAGE_PORT" && break
+  sleep 0.5
+done
 echo "serving http://127.0.0.1:$PORT/admin/ (Ctrl-C stops web, cluster, watchdog and targets)"
 echo "demo mail and SCIM groups: http://127.0.0.1:$IDC_DEMO_PAGE_PORT/"
 SEND=".venv/bin/python manage.py send_sample joiner"

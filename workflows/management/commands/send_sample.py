@@ -67,7 +67,7 @@ class Command(BaseCommand):
         try:
             answer = requests.post(url, data=body.encode(), headers=headers, timeout=10)
         except requests.RequestException as exc:
-            raise CommandError(f"could not reach {base}: {exc}") from None
+            raise CommandError(f"could not reach {base} (is make run serving?): {exc}") from None
         self.stdout.write(f"{answer.status_code} {answer.text.strip()}")
         if answer.status_code != 202:
             raise CommandError(f"the webhook refused the sample ({answer.status_code})")
