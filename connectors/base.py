@@ -22,6 +22,7 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "remove_role": ("user", "role"),
     "add_group_member": ("user", "group"),
     "remove_group_member": ("user", "group"),
+    "remove_all_groups": ("user",),  # a leaver: every group the target lists the user in
     "get_user": ("user",),
     "notify": ("to", "subject", "body"),
 }

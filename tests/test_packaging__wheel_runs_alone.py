@@ -119,6 +119,8 @@ def test_the_wheel_checks_migrates_and_runs_the_demo_alone(
         )
     )
     assert summary["state"] == "succeeded", summary
+    installed = run([idc, "install_templates"], elsewhere, env)  # the library is in the wheel
+    assert "joiner -> joiner: draft" in installed and "mover -> mover: draft" in installed
 
     run([idc, "collectstatic", "--noinput"], elsewhere, env)
     manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())

@@ -84,6 +84,7 @@ def _is_dn(value: str) -> bool:
 class LdapConnector(DirectoryConnector):
     type_name = "ldap"
     label = "LDAP / Active Directory"
+    operations = DirectoryConnector.operations | {"remove_all_groups"}
     config_schema = {
         "type": "object",
         "required": ["url", "bind_dn", "base_dn"],
@@ -243,6 +244,39 @@ class LdapConnector(DirectoryConnector):
             except ALREADY_ERRORS:  # changed by someone else since the compare
                 return Result(Outcome.ALREADY, membership_unchanged(user, group, member), data)
             return Result(Outcome.CHANGED, membership_done(user, group, member), data)
+
+        result: Result = self._run(work)
+        return result
+
+    def op_remove_all_groups(self, *, user: str, options: CallOptions, **_: Any) -> Result:
+        """A leaver leaves every group whose member attribute names them (searched, not read
+        from memberOf, which not every server keeps); each removal is checked first, so a
+        retry after a partial run removes only what is left."""
+        attribute = self.config.get("member_attribute", "member")
+        base = self.config.get("group_base_dn", self.config["base_dn"])
+
+        def work(conn: ldap3.Connection) -> Result:
+            entry = self.find_user(conn, user)
+            if entry is None:
+                return Result(Outcome.ALREADY, f"no LDAP entry matches {user!r}", {"groups": []})
+            query = f"({attribute}={escape_filter_chars(entry.dn)})"
+            conn.search(base, query, ldap3.SUBTREE, attributes=[])
+            groups = sorted(
+                str(r["dn"]) for r in conn.response or [] if r.get("type") == "searchResEntry"
+            )
+            data = {"user_dn": entry.dn, "groups": groups}
+            if not groups:
+                return Result(Outcome.ALREADY, f"{user} is in no group", data)
+            if options.dry_run:
+                return Result(
+                    Outcome.WOULD_CHANGE, f"would remove {user} from {len(groups)} group(s)", data
+                )
+            for dn in groups:
+                try:
+                    conn.modify(dn, {attribute: [(ldap3.MODIFY_DELETE, [entry.dn])]})
+                except ALREADY_ERRORS:  # removed by someone else since the search
+                    continue
+            return Result(Outcome.CHANGED, f"removed {user} from {len(groups)} group(s)", data)
 
         result: Result = self._run(work)
         return result

@@ -16,7 +16,7 @@ from workflows.engine.errors import ExpressionError
 from workflows.engine.graph import Graph
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
-LIBRARY = Path(__file__).resolve().parents[2] / "workflows" / "templates" / "workflows" / "library"
+LIBRARY = Path(__file__).resolve().parents[2] / "workflows" / "library"
 WEBHOOK: WebhookTrigger = blocks.get("trigger", "webhook")  # type: ignore[assignment]
 HIRES_ONLY = {
     "filter": "payload.eventType == 'HIRE'",

@@ -22,6 +22,11 @@ class GraphError(EngineError):
     """A graph cannot be walked (unknown block, missing edge)."""
 
 
+class StoppedForReview(EngineError):
+    """A workflow's own `stop` block: the run must not go on without a person (e.g. a mover left
+    without access after a failed grant), so the execution parks with the block's reason."""
+
+
 class WindowExceeded(BaseException):
     """The execution window ran out. A BaseException so that `except Exception` in connector or
     library code cannot swallow it on the way out of a hung call."""

@@ -6,6 +6,10 @@ local time (9:30) stays 9:30 local on both sides; a time the spring change skips
 the first minute that exists after it; a time the autumn change repeats fires once, at its first
 occurrence. Expressions with a wildcard minute or hour (`*/15 * * * *`) follow elapsed time.
 django-q2's own cron schedules use one zone for the whole cluster, hence this module.
+
+Early closes: an exchange's half days (the `holidays` package's `half_day` category, e.g. NYSE
+closes at 13:00 the day after Thanksgiving) move a day's instants later than the calendar's
+`early_close` time to that time, once: a 15:30 "revoke at the close" fires at 13:00 on those days.
 """
 
 from __future__ import annotations
@@ -45,14 +49,15 @@ class ScheduleError(EngineError):
 
 
 @lru_cache(maxsize=32)
-def holiday_set(name: str) -> holidays.HolidayBase:
-    """An exchange calendar (NYSE, XLON, ...) or a country, with an optional region (US-NY)."""
+def holiday_set(name: str, category: str = "public") -> holidays.HolidayBase:
+    """An exchange calendar (NYSE, XLON, ...) or a country, with an optional region (US-NY);
+    `category` "half_day" gives the calendar's early-close days instead of its closed days."""
     code, _, subdiv = name.upper().partition("-")
     try:
         if code in holidays.list_supported_financial():
-            return holidays.financial_holidays(code)
+            return holidays.financial_holidays(code, categories=(category,))
         if code in holidays.list_supported_countries():
-            return holidays.country_holidays(code, subdiv=subdiv or None)
+            return holidays.country_holidays(code, subdiv=subdiv or None, categories=(category,))
     except NotImplementedError as exc:
         raise ScheduleError(f"holiday calendar {name!r}: {exc}") from None
     raise ScheduleError(
@@ -63,15 +68,23 @@ def holiday_set(name: str) -> holidays.HolidayBase:
 
 @dataclass(frozen=True)
 class Calendar:
-    """Which local days may fire: optionally no weekends, and no holidays of one calendar."""
+    """Which local days may fire: optionally no weekends, and no holidays of one calendar; on
+    the calendar's half days, nothing fires later than `early_close` (local wall time)."""
 
     skip_weekends: bool = False
     holidays: str = ""
+    early_close: dt.time | None = None
 
     def allows(self, day: dt.date) -> bool:
         if self.skip_weekends and day.weekday() >= 5:
             return False
         return not (self.holidays and day in holiday_set(self.holidays))
+
+    def closes_early(self, day: dt.date) -> dt.time | None:
+        """The early close of `day` when it is one of the calendar's half days, else None."""
+        if self.early_close is None or not self.holidays:
+            return None
+        return self.early_close if day in holiday_set(self.holidays, "half_day") else None
 
 
 @dataclass(frozen=True)
@@ -102,11 +115,7 @@ class Schedule:
         start, end = _date(config, "start_date"), _date(config, "end_date")
         if start and end and end < start:
             raise ScheduleError(f"end_date {end} is before start_date {start}")
-        raw = config.get("calendar") or {}
-        calendar = Calendar(bool(raw.get("skip_weekends")), str(raw.get("holidays") or ""))
-        if calendar.holidays:
-            holiday_set(calendar.holidays)
-        return cls(cron, zone, start, end, calendar)
+        return cls(cron, zone, start, end, _calendar(config.get("calendar") or {}))
 
     def iter_after(self, after: dt.datetime) -> Iterator[dt.datetime]:
         """Fire instants (UTC) strictly after `after`, in order, while there are any."""
@@ -121,16 +130,21 @@ class Schedule:
                 day = candidate.date()
                 if self.end is not None and day > self.end:
                     return
-                instant = candidate.astimezone(UTC)
-                if instant <= after:
-                    continue  # `after` fell in a repeated hour whose wall time already fired
-                if self.calendar.allows(day):
-                    yield instant
+                if not self.calendar.allows(day):
+                    skipped += 1
+                elif (close := self.calendar.closes_early(day)) and candidate.time() >= close:
+                    # Everything from the early close on collapses into one instant at the close.
+                    early = dt.datetime.combine(day, close, self.zone).astimezone(UTC)
+                    if early > after:
+                        yield early
+                else:
+                    instant = candidate.astimezone(UTC)
+                    if instant > after:  # else: a repeated hour whose wall time already fired
+                        yield instant
                     continue
-                skipped += 1
                 if skipped > MAX_SKIPPED_DAYS:
                     return
-                # Jump to the end of the refused day instead of walking its every match.
+                # Jump to the end of the refused (or closed) day instead of walking its matches.
                 cursor = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), self.zone)
                 cursor -= ONE_SECOND
                 break
@@ -175,6 +189,23 @@ def schedule_errors(config: Mapping[str, Any]) -> list[str]:
     except ScheduleError as exc:
         return [str(exc)]
     return []
+
+
+def _calendar(raw: Mapping[str, Any]) -> Calendar:
+    names = str(raw.get("holidays") or "")
+    if names:
+        holiday_set(names)
+    early_close = None
+    if raw.get("early_close"):
+        if not names:
+            raise ScheduleError("calendar early_close needs the calendar's holidays (e.g. NYSE)")
+        try:
+            early_close = dt.time.fromisoformat(str(raw["early_close"]))
+        except ValueError:
+            raise ScheduleError(
+                f"calendar early_close {raw['early_close']!r} is not a time (HH:MM)"
+            ) from None
+    return Calendar(bool(raw.get("skip_weekends")), names, early_close)
 
 
 def _date(config: Mapping[str, Any], name: str) -> dt.date | None:

@@ -20,6 +20,7 @@ ACTION_OPERATIONS: dict[str, tuple[str, ...]] = {
     "remove_role": ("user", "role"),
     "add_group_member": ("user", "group"),
     "remove_group_member": ("user", "group"),
+    "remove_all_groups": ("user",),
     "notify": ("to", "subject", "body"),
 }
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from workflows.engine.blocks.base import BlockType, evaluate_field
-from workflows.engine.errors import ExpressionError
+from workflows.engine.errors import ExpressionError, StoppedForReview
 
 
 class _Branch(BlockType):
@@ -98,3 +98,27 @@ class NoOp(BlockType):
         self, compiled: Mapping[str, Any], variables: Mapping[str, Any]
     ) -> tuple[str, Any]:
         return "next", {}
+
+
+class StopForReview(BlockType):
+    """End the run in the review queue with a reason a person reads there (a compensation path's
+    last block: "left without access"); an operator retries or handles it from the queue."""
+
+    kind = "logic"
+    name = "stop"
+    label = "Stop for review"
+    value_fields = ("reason",)
+    schema = {
+        "type": "object",
+        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 500}},
+        "required": ["reason"],
+        "additionalProperties": False,
+    }
+
+    def optional_outcomes(self, config: Mapping[str, Any]) -> tuple[str, ...]:
+        return ()
+
+    def evaluate(
+        self, compiled: Mapping[str, Any], variables: Mapping[str, Any]
+    ) -> tuple[str, Any]:
+        raise StoppedForReview(str(evaluate_field(compiled, "reason", variables)))

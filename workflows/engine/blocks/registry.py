@@ -5,7 +5,7 @@ from __future__ import annotations
 from workflows.engine.blocks.action import ACTION_OPERATIONS, Action, ConnectorCall
 from workflows.engine.blocks.base import BlockType
 from workflows.engine.blocks.human_input import Approval
-from workflows.engine.blocks.logic import Condition, NoOp, SetValues, Switch
+from workflows.engine.blocks.logic import Condition, NoOp, SetValues, StopForReview, Switch
 from workflows.engine.blocks.trigger import ManualTrigger, ScheduleTrigger, WebhookTrigger
 from workflows.engine.errors import GraphError
 
@@ -40,6 +40,7 @@ for _type in (
     Switch(),
     SetValues(),
     NoOp(),
+    StopForReview(),
     ConnectorCall(),
     Approval(),
     *(Action(op) for op in ACTION_OPERATIONS),

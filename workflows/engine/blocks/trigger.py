@@ -53,6 +53,11 @@ class ScheduleTrigger(_Trigger):
                 "properties": {
                     "skip_weekends": {"type": "boolean"},
                     "holidays": {"type": "string", "description": "NYSE, XLON, US, US-NY, ..."},
+                    "early_close": {
+                        "type": "string",
+                        "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+                        "description": "HH:MM; on the holidays' half days, later times fire then",
+                    },
                 },
                 "additionalProperties": False,
             },
