@@ -66,6 +66,8 @@ def run_start(
     retriggered_from: Run | None = None,
 ) -> Run:
     """Store a Run and its first Execution as queued (one transaction); enqueue on commit."""
+    if workflow.deleted_at is not None:
+        raise NotRunnable(f"workflow {workflow.slug!r} is in the recycle bin")
     if not workflow.enabled:
         raise NotRunnable(f"workflow {workflow.slug!r} is disabled")
     version = version or workflow.published_version

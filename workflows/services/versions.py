@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record
+from idconfluence.validators import multi_line
 from workflows import documents
 from workflows.engine.graph import Graph, Issue
 from workflows.engine.validate import validate
@@ -113,8 +114,11 @@ def draft_issues(version: WorkflowVersion) -> list[Issue]:
     return validate(graph, supported_operations())
 
 
-def version_publish(*, version: WorkflowVersion, actor: Any) -> WorkflowVersion:
-    """Validate and freeze a draft; the previously published version is retired."""
+def version_publish(
+    *, version: WorkflowVersion, actor: Any, change_note: str = ""
+) -> WorkflowVersion:
+    """Validate and freeze a draft with its change note (the history shows who published what
+    and why); the previously published version is retired."""
     with transaction.atomic():
         version = WorkflowVersion.objects.select_for_update().get(pk=version.pk)
         if version.state != VersionState.DRAFT:
@@ -136,13 +140,22 @@ def version_publish(*, version: WorkflowVersion, actor: Any) -> WorkflowVersion:
         version.published_by = _user(actor)
         version.published_at = timezone.now()
         version.checksum = documents.checksum(documents.version_document(version))
-        version.save(update_fields=["state", "published_by", "published_at", "checksum"])
+        version.change_note = change_note.strip()
+        multi_line(version.change_note)  # a control character is refused, nothing written
+        version.save(
+            update_fields=["state", "published_by", "published_at", "checksum", "change_note"]
+        )
         record(
             action="workflow.published",
             actor=actor,
             target=version,
             workflow_id=version.workflow_id,
-            details={"number": version.number, "checksum": version.checksum, "retired": retired},
+            details={
+                "number": version.number,
+                "checksum": version.checksum,
+                "retired": retired,
+                "change_note": version.change_note,
+            },
         )
     return version
 
