@@ -94,7 +94,9 @@ class RunPageAdmin(runs.RunAdmin):
             executions = list(run.executions.order_by("number").prefetch_related("steps"))
             document = documents.version_document(run.version)
             extra = {
-                "graph": graph_svg(document, run_marks(run), title=f"path of run {run.pk}"),
+                "graph": graph_svg(
+                    document, run_marks(run, document), title=f"path of run {run.pk}"
+                ),
                 "executions": executions,
                 "approvals": decisions_for_runs([run.pk]).get(run.pk, []),
                 "needs_review": getattr(run, "needs_review", False),

@@ -20,10 +20,10 @@ MARGIN = 24
 @dataclass(frozen=True)
 class Marks:
     """Which blocks and edges to highlight, each with a CSS class (lit, failed, added ...).
-    An edge is named by (source key, outcome)."""
+    An edge is named by (source key, outcome, target key): a re-pointed edge is two."""
 
     blocks: Mapping[str, str] = field(default_factory=dict)
-    edges: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    edges: Mapping[tuple[str, str, str], str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def _edge(edge: Mapping[str, Any], placed: Mapping[str, _Placed], marks: Marks) 
     if y2 <= y1:  # drawn upwards (a cycle in a draft): go round the side
         y1, y2 = a.y + NODE_H // 2, b.y + NODE_H // 2
     bend = max(abs(y2 - y1) // 2, 24)
-    css = " ".join(filter(None, ["edge", marks.edges.get((edge["from"], outcome), "")]))
+    css = " ".join(filter(None, ["edge", marks.edges.get((edge["from"], outcome, edge["to"]), "")]))
     return format_html(
         '<g class="{}" data-edge="{}:{}:{}"><path d="M{},{} C{},{} {},{} {},{}" '
         'marker-end="url(#arrow)"/><text x="{}" y="{}" class="edge-label">{}</text></g>',

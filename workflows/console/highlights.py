@@ -26,26 +26,24 @@ def diff_marks(
     blocks = {b["key"]: "added" for b in diff.blocks_added}
     blocks |= {b["key"]: "removed" for b in removed_blocks}
     blocks |= {c.key: "changed" for c in diff.blocks_changed}
-    edges = {(e["from"], e["outcome"]): "added" for e in diff.edges_added}
-    # A re-pointed edge is a removal plus an addition under the same (source, outcome): both
-    # are drawn; the label of each says where it goes.
-    for e in removed_edges:
-        edges.setdefault((e["from"], e["outcome"]), "removed")
+    edges = {(e["from"], e["outcome"], e["to"]): "added" for e in diff.edges_added}
+    # A re-pointed edge is a removal plus an addition: both are drawn, each to its own target.
+    edges |= {(e["from"], e["outcome"], e["to"]): "removed" for e in removed_edges}
     return union, Marks(blocks=blocks, edges=edges)
 
 
-def run_marks(run: Run) -> Marks:
+def run_marks(run: Run, document: Mapping[str, Any]) -> Marks:
     """Every block a step ran, the edges taken between them, the failing block in red."""
+    targets = {(e["from"], e["outcome"]): e["to"] for e in document.get("edges", [])}
     blocks: dict[str, str] = {}
-    edges: dict[tuple[str, str], str] = {}
+    taken: set[tuple[str, str]] = set()
     steps = Step.objects.filter(execution__run=run).order_by("execution__number", "seq")
     for step in steps.only("block_key", "state", "outcome"):
         failed = step.state in (StepState.FAILED, StepState.UNKNOWN) and step.outcome != "error"
         blocks[step.block_key] = "failed" if failed else "lit"
         if step.outcome:
-            edges[(step.block_key, step.outcome)] = "lit"
-    for waited, outcome in run.executions.exclude(resume_outcome="").values_list(
-        "start_block", "resume_outcome"
-    ):
-        edges[(waited, outcome)] = "lit"  # a decision resumed the run on this edge
+            taken.add((step.block_key, step.outcome))
+    resumed = run.executions.exclude(resume_outcome="").values_list("start_block", "resume_outcome")
+    taken |= set(resumed)  # a decision resumed the run on this edge
+    edges = {(a, o, targets[(a, o)]): "lit" for a, o in taken if (a, o) in targets}
     return Marks(blocks=blocks, edges=edges)
