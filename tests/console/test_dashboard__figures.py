@@ -67,7 +67,7 @@ def test_the_figures_count_the_known_data(tmp_path: Path) -> None:
 
 def test_approvals_past_their_deadline_are_counted() -> None:
     get_user_model().objects.create_user("raj", "raj@acme.example")
-    run, task = waiting_run()
+    _run, task = waiting_run()
     board = dashboard_figures(admin_user())
     assert board.approvals_overdue == 0
     type(task).objects.filter(pk=task.pk).update(due_at=timezone.now() - timedelta(minutes=5))

@@ -36,7 +36,7 @@ def operator() -> Client:
 
 
 def test_three_failures_of_one_signature_are_one_group_of_three(tmp_path: Path) -> None:
-    same, other = three_and_one(tmp_path)
+    same, _other = three_and_one(tmp_path)
     groups = failure_groups(ParkedExecution.objects.all())
     assert [(g.count, g.signature.workflow) for g in groups] == [
         (1, "other-joiners"),  # newest failure first

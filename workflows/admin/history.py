@@ -121,7 +121,7 @@ class HistoryWorkflowAdmin(RunNowWorkflowAdmin):
     # --- history, diff, roll back ----------------------------------------------------------
 
     def _workflow(self, request: HttpRequest, object_id: str, action: str = "view") -> Workflow:
-        workflow = self.get_object(request, unquote(object_id))
+        workflow: Workflow | None = self.get_object(request, unquote(object_id))
         if workflow is None:
             raise Http404(f"no workflow {object_id!r}")
         WORKFLOWS.require(request.user, action, workflow)
@@ -202,7 +202,11 @@ class GraphVersionAdmin(definitions.WorkflowVersionAdmin):
     """Any version drawn read-only; a draft publishes from its page with a change note."""
 
     change_form_template = "workflows/admin/history/version_change_form.html"
-    readonly_fields = (*definitions.WorkflowVersionAdmin.readonly_fields, "change_note", "graph")
+    readonly_fields = (  # type: ignore[assignment]
+        *definitions.WorkflowVersionAdmin.readonly_fields,
+        "change_note",
+        "graph",
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[WorkflowVersion]:
         queryset = super().get_queryset(request)

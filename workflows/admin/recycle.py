@@ -26,8 +26,10 @@ class RecycleBinAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         visible = WORKFLOWS.visible(request.user).values("pk")
-        queryset = super().get_queryset(request).filter(deleted_at__isnull=False, pk__in=visible)
-        return queryset.annotate(runs_kept=Count("runs"))
+        queryset: QuerySet[Any] = super().get_queryset(request)
+        queryset = queryset.filter(deleted_at__isnull=False, pk__in=visible)
+        annotated: QuerySet[Any] = queryset.annotate(runs_kept=Count("runs"))
+        return annotated
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return WORKFLOWS.can(request.user, "view")

@@ -62,7 +62,8 @@ class RunPageAdmin(runs.RunAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset: QuerySet[Any] = super().get_queryset(request)
         queryset = queryset.filter(workflow__in=WORKFLOWS.visible(request.user))
-        return queryset.annotate(needs_review=_parked())
+        annotated: QuerySet[Any] = queryset.annotate(needs_review=_parked())
+        return annotated
 
     @admin.display(description="State", ordering="state")
     def status(self, obj: Run) -> str:

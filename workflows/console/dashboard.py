@@ -73,10 +73,10 @@ def dashboard_figures(user: Any, now: datetime | None = None) -> Dashboard:
     )
     for hour, state, n in rows:
         hourly.setdefault(hour, Counter())[state] += n
-    overdue = None
+    overdue: int | None = None
     if TASKS.can(user, "view"):
-        overdue = tasks_open_overdue_first().filter(due_at__lt=now, run__workflow__in=workflows)
-        overdue = overdue.count()
+        tasks = tasks_open_overdue_first().filter(due_at__lt=now, run__workflow__in=workflows)
+        overdue = tasks.count()
     return Dashboard(
         runs_today={state: today.get(state, 0) for state in CHART_STATES},
         parked=Execution.objects.filter(
