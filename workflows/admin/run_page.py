@@ -55,9 +55,6 @@ class RunPageAdmin(runs.RunAdmin):
         "status" if name == "state" else name for name in runs.RunAdmin.list_display
     )
     list_filter = (NeedsReviewFilter, *runs.RunAdmin.list_filter)  # type: ignore[assignment]
-    readonly_fields = tuple(  # type: ignore[assignment]
-        "version_link" if name == "version" else name for name in runs.RunAdmin.readonly_fields
-    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset: QuerySet[Any] = super().get_queryset(request)
@@ -76,11 +73,6 @@ class RunPageAdmin(runs.RunAdmin):
                 NEEDS_REVIEW,
             )
         return obj.get_state_display()
-
-    @admin.display(description="Version")
-    def version_link(self, obj: Run) -> str:
-        url = reverse("admin:workflows_workflowversion_change", args=[obj.version_id])
-        return format_html('<a id="run-version" href="{}">v{}</a>', url, obj.version.number)
 
     def change_view(
         self,

@@ -158,8 +158,9 @@ def graph_svg(document: Mapping[str, Any], marks: Marks | None = None, *, title:
     return format_html(
         '<svg class="workflow-graph" xmlns="http://www.w3.org/2000/svg" role="img" '
         'viewBox="0 0 {} {}" width="{}" height="{}" aria-label="{}">'
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
-        'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker>'
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="9" '
+        'markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
+        '<path d="M0,0 L10,5 L0,10 z"/></marker>'
         "</defs>{}{}</svg>",
         width,
         height,
