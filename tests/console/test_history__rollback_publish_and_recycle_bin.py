@@ -170,3 +170,16 @@ def test_deleting_twice_or_restoring_a_live_workflow_says_why(tmp_path: Path) ->
     with pytest.raises(NotInRecycleBin, match="already"):
         workflow_delete(workflow=workflow, actor=None)
     assert WorkflowVersion.objects.filter(workflow=workflow).count() == 1
+
+
+def test_importing_over_a_deleted_workflow_is_refused_and_writes_nothing(tmp_path: Path) -> None:
+    from workflows.documents import DocumentError
+    from workflows.services.recycle import workflow_delete
+    from workflows.services.versions import workflow_import
+
+    journal_connector(tmp_path)
+    workflow = published(four_step()).workflow
+    workflow_delete(workflow=workflow, actor=None)
+    with pytest.raises(DocumentError, match="is in the recycle bin; restore it first"):
+        workflow_import(document=four_step(), actor=None)
+    assert workflow.versions.count() == 1

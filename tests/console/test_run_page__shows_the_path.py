@@ -61,6 +61,11 @@ def test_a_parked_run_shows_the_failed_block_and_needs_review(tmp_path: Path) ->
     assert f'href="/admin/workflows/parkedexecution/{execution.pk}/change/"' in page
     listing = client.get("/admin/workflows/run/").content.decode()
     assert listing.count('class="needs-review"') == 1
+    version = execution.run.version_id
+    assert (
+        f'<a class="run-version" href="/admin/workflows/workflowversion/{version}/change/">v1</a>'
+        in listing
+    )
     needed = client.get("/admin/workflows/run/", {"review": "needed"}).content.decode()
     ids = re.findall(r'href="/admin/workflows/run/(\d+)/change/', needed)
     assert set(ids) == {str(execution.run_id)}

@@ -78,7 +78,21 @@ class PublishForm(forms.Form):
     )
 
 
+class NotedVersionInline(definitions.VersionInline):
+    fields = (  # type: ignore[assignment]
+        "number",
+        "state",
+        "published_at",
+        "published_by",
+        "change_note",
+        "checksum",
+    )
+    readonly_fields = fields  # type: ignore[assignment]
+
+
 class HistoryWorkflowAdmin(RunNowWorkflowAdmin):
+    inlines = [NotedVersionInline]
+
     def get_urls(self) -> list[Any]:
         info = f"{self.opts.app_label}_{self.opts.model_name}"
         wrap = self.admin_site.admin_view

@@ -52,7 +52,8 @@ class NeedsReviewFilter(admin.SimpleListFilter):
 class RunPageAdmin(runs.RunAdmin):
     change_form_template = "workflows/admin/run_page.html"
     list_display = tuple(  # type: ignore[assignment]
-        "status" if name == "state" else name for name in runs.RunAdmin.list_display
+        {"state": "status", "version": "version_link"}.get(name, name)
+        for name in runs.RunAdmin.list_display
     )
     list_filter = (NeedsReviewFilter, *runs.RunAdmin.list_filter)  # type: ignore[assignment]
 
@@ -73,6 +74,11 @@ class RunPageAdmin(runs.RunAdmin):
                 NEEDS_REVIEW,
             )
         return obj.get_state_display()
+
+    @admin.display(description="Version", ordering="version__number")
+    def version_link(self, obj: Run) -> str:
+        url = reverse("admin:workflows_workflowversion_change", args=[obj.version_id])
+        return format_html('<a class="run-version" href="{}">v{}</a>', url, obj.version.number)
 
     def change_view(
         self,

@@ -197,6 +197,10 @@ def workflow_import(
                 "owner": _user(actor),
             },
         )
+        if workflow.deleted_at is not None:  # its history is in the bin: restore it, not overwrite
+            raise documents.DocumentError(
+                [f"workflow/slug: {workflow.slug!r} is in the recycle bin; restore it first"]
+            )
         if not created and (workflow.name, workflow.description) != (
             meta["name"],
             meta.get("description", ""),
