@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from guardian.shortcuts import assign_perm
 
-from idconfluence.jobs.models import AdminJob
+from idconfluence.jobs.models import AdminJob, AdminJobItem
 from tests.console.support import QUEUE, failing_workflow, park, staff
 from tests.support.factories import admin_user
 from tests.support.jobs import run_open_items
@@ -163,3 +163,19 @@ def test_an_unknown_action_or_group_answers_plainly(tmp_path: Path) -> None:
     gone = client.get(ACT + "retry/", {"group": "0123456789abcdef"})
     assert gone.status_code == 200
     assert "Nothing to do" in gone.content.decode()
+
+
+def test_two_operators_retrying_the_same_group_start_three_executions_not_six(
+    tmp_path: Path,
+) -> None:
+    same, _ = three_and_one(tmp_path)
+    ids = ",".join(str(e.pk) for e in same)
+    first, second = operator(), staff("second", "operate_execution", "view_workflow")[0]
+    for client in (first, second):  # both confirmed from the same page, before any worker ran
+        client.post(ACT + "retry/", {"ids": ids, "confirm": "yes"})
+    assert AdminJob.objects.count() == 2
+    outcomes = sorted(run_open_items())
+    assert outcomes == ["done"] * 3 + ["failed"] * 3
+    assert Execution.objects.filter(retry_of__isnull=False).count() == 3
+    refusals = AdminJobItem.objects.filter(state="failed").values_list("message", flat=True)
+    assert all("was already retried as execution" in m for m in refusals), list(refusals)

@@ -26,6 +26,7 @@ from workflows.access import WORKFLOWS
 from workflows.admin import runs
 from workflows.admin.common import ReadOnlyInline
 from workflows.console.review_groups import (
+    Group,
     failing_step,
     failure_groups,
     group_members,
@@ -57,12 +58,21 @@ VERBS = {
 }
 
 
+def _groups(request: HttpRequest, model_admin: Any) -> list[Group]:
+    """The queue's groups, computed once per request (the filter and the list both show them)."""
+    cached: list[Group] | None = getattr(request, "_failure_groups", None)
+    if cached is None:
+        cached = failure_groups(model_admin.get_queryset(request))
+        request._failure_groups = cached  # type: ignore[attr-defined]
+    return cached
+
+
 class SignatureFilter(admin.SimpleListFilter):
     title = "failure signature"
     parameter_name = "signature"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        groups = failure_groups(model_admin.get_queryset(request))
+        groups = _groups(request, model_admin)
         return [
             (g.key, f"{g.signature.workflow} · {g.signature.block} ({g.count})") for g in groups
         ]
@@ -127,7 +137,7 @@ class ReviewQueueAdmin(runs.ReviewQueueAdmin):
     ) -> HttpResponse:
         extra: dict[str, Any] = {}
         if request.method == "GET":
-            extra["failure_groups"] = failure_groups(self.get_queryset(request))
+            extra["failure_groups"] = _groups(request, self)
             extra["can_operate"] = self.has_operate_permission(request)
         return super().changelist_view(request, {**extra, **(extra_context or {})})
 
