@@ -33,11 +33,13 @@ from workflows.console.review_groups import (
     signatures,
     with_failing_steps,
 )
-from workflows.models import ParkedExecution, Step
+from workflows.models import Execution, ParkedExecution, Step
+from workflows.services.runs import not_parked_reason
 from workflows.status import ExecutionState, StepState
 
 #: A selection posted by hand is refused past this many ids (a whole group goes by its key).
 MAX_IDS = 5000
+REASONS_SHOWN = 20  # a stale page's refusals, one message each, up to this many
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,7 @@ class ReviewQueueAdmin(runs.ReviewQueueAdmin):
                 "Nothing was done: none of the selected executions is still parked in the queue.",
                 messages.WARNING,
             )
+            self._say_why_left_out(request, ids, rows)
             return HttpResponseRedirect(reverse("admin:workflows_parkedexecution_changelist"))
         if len(rows) < len(set(ids)):
             self.message_user(
@@ -240,6 +243,7 @@ class ReviewQueueAdmin(runs.ReviewQueueAdmin):
                 "since (or are not yours to see) and were left out.",
                 messages.WARNING,
             )
+            self._say_why_left_out(request, ids, rows)
         targets: list[Any] = (
             list({r.run_id: r.run for r in rows}.values()) if action.per_run else rows
         )
@@ -251,6 +255,17 @@ class ReviewQueueAdmin(runs.ReviewQueueAdmin):
                 reverse("admin:workflows_run_change", args=[rows[0].run_id])
             )
         return HttpResponseRedirect(reverse("admin:workflows_parkedexecution_changelist"))
+
+    def _say_why_left_out(
+        self, request: HttpRequest, ids: Sequence[int], rows: Sequence[Any]
+    ) -> None:
+        """Why each visible one left the queue (retried by someone else, closed ...)."""
+        acted = {r.pk for r in rows}
+        visible = WORKFLOWS.visible(request.user)
+        gone = Execution.objects.filter(pk__in=set(ids) - acted, run__workflow__in=visible)
+        gone = gone.select_related("run")
+        for execution in gone.order_by("pk")[:REASONS_SHOWN]:
+            self.message_user(request, not_parked_reason(execution), messages.ERROR)
 
 
 def _int(text: str) -> int:
