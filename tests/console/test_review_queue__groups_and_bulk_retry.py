@@ -93,7 +93,8 @@ def test_a_member_retried_meanwhile_is_left_out_and_said_so(tmp_path: Path) -> N
     execution_retry(execution=same[0], actor=None)  # another operator, between page and click
     answer = client.post(ACT + "retry/", {"ids": ids, "confirm": "yes"}, follow=True)
     assert "1 of the 3 selected left the queue" in answer.content.decode()
-    assert f"execution {same[0].pk} was already retried as execution" in answer.content.decode()
+    shown = answer.content.decode()
+    assert f"Execution {same[0].pk} was already retried as execution" in shown  # why, per item
     assert run_open_items() == ["done", "done"]
     assert Execution.objects.filter(retry_of__isnull=False).count() == 3  # 1 earlier + 2 now
 
