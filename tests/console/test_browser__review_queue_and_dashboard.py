@@ -80,6 +80,7 @@ def test_the_review_queue_and_the_dashboard_in_chromium(
             page.wait_for_selector("#failure-groups")
             assert page.locator("tr.failure-group").count() == 1
             assert page.locator("tr.failure-group .group-count").inner_text() == "3"
+            page.screenshot(path=str(ARTIFACTS / "console-review-queue.png"), full_page=True)
 
             # One execution's page: the failing step first, then the buttons that work. Its
             # call's answer was lost: a group of its own, marked "may have been applied".
@@ -133,6 +134,10 @@ def test_the_review_queue_and_the_dashboard_in_chromium(
             assert page.locator("#diff-list > li").count() == 1
             assert page.locator("#diff-graph g.node.changed").count() == 1
             page.screenshot(path=str(ARTIFACTS / "console-diff.png"), full_page=True)
+            page.click(".breadcrumbs a:has-text('History')")
+            page.wait_for_selector("#versions")
+            assert page.locator("#versions tbody tr").count() == 2
+            page.screenshot(path=str(ARTIFACTS / "console-history.png"), full_page=True)
         finally:
             browser.close()
     assert not outside, outside  # nothing from outside the server: no CDN, no font
