@@ -183,3 +183,21 @@ def test_importing_over_a_deleted_workflow_is_refused_and_writes_nothing(tmp_pat
     with pytest.raises(DocumentError, match="is in the recycle bin; restore it first"):
         workflow_import(document=four_step(), actor=None)
     assert workflow.versions.count() == 1
+
+
+def test_roll_back_and_publish_need_their_permissions(tmp_path: Path) -> None:
+    from tests.console.support import staff
+
+    journal_connector(tmp_path)
+    v1 = published(four_step())
+    draft = draft_save(workflow=v1.workflow, document=four_step(), actor=None)
+    viewer, _ = staff("viewer", "view_workflow", "view_workflowversion")
+    url = f"/admin/workflows/workflow/{v1.workflow_id}/versions/1/rollback/"
+    assert viewer.get(f"/admin/workflows/workflow/{v1.workflow_id}/versions/").status_code == 200
+    assert viewer.post(url).status_code == 403
+    publish = f"/admin/workflows/workflowversion/{draft.pk}/publish/"
+    assert viewer.post(publish, {"change_note": "sneaky"}).status_code == 403
+    draft.refresh_from_db()
+    assert draft.state == "draft" and v1.workflow.versions.count() == 2
+    page = viewer.get(f"/admin/workflows/workflowversion/{draft.pk}/change/").content.decode()
+    assert 'id="publish-link"' not in page
