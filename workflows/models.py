@@ -47,6 +47,12 @@ class Workflow(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="Set: in the recycle bin (fires no trigger, hidden from the list; restorable).",
+    )
 
     class Meta:
         ordering = ["slug"]
@@ -57,6 +63,10 @@ class Workflow(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def in_recycle_bin(self) -> bool:
+        return self.deleted_at is not None
 
     @property
     def published_version(self) -> WorkflowVersion | None:
@@ -91,6 +101,9 @@ class WorkflowVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     published_at = models.DateTimeField(null=True, blank=True)
+    change_note = models.TextField(
+        blank=True, validators=[multi_line], help_text="What this version changed, set on publish."
+    )
 
     class Meta:
         ordering = ["workflow", "-number"]
@@ -270,6 +283,15 @@ class ParkedExecution(Execution):
         proxy = True
         verbose_name = "parked execution"
         verbose_name_plural = "review queue"
+
+
+class DeletedWorkflow(Workflow):
+    """The recycle bin: deleted workflows, restorable; their runs and audit events stay."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "deleted workflow"
+        verbose_name_plural = "recycle bin"
 
 
 from workflows.models_triggers import *  # noqa: E402, F403 - trigger models live beside these

@@ -35,7 +35,7 @@ def parked_execution(tmp_path: Path) -> Execution:
 
 def staff(username: str, *perms: str) -> Client:
     user = get_user_model().objects.create_user(username, password="pw-Staff-123", is_staff=True)
-    for codename in ("view_execution", "view_parkedexecution", *perms):
+    for codename in ("view_execution", "view_parkedexecution", "view_workflow", *perms):
         user.user_permissions.add(Permission.objects.get(codename=codename))
     client = Client()
     client.force_login(user)
@@ -58,14 +58,15 @@ def test_the_queue_lists_parked_executions_failing_step_first(tmp_path: Path) ->
 def test_retry_needs_the_operate_permission_and_is_audited(tmp_path: Path) -> None:
     execution = parked_execution(tmp_path)
     viewer = staff("viewer")
-    response = viewer.post(
-        QUEUE, {"action": "retry_from_failed_step", "_selected_action": [execution.pk]}
-    )
+    response = viewer.post(QUEUE, {"action": "retry_selected", "_selected_action": [execution.pk]})
     assert Execution.objects.count() == 1  # no such action for a viewer
     assert response.status_code in (200, 302)
 
     operator = staff("operator", "operate_execution")
-    operator.post(QUEUE, {"action": "retry_from_failed_step", "_selected_action": [execution.pk]})
+    confirm = operator.post(QUEUE, {"action": "retry_selected", "_selected_action": [execution.pk]})
+    assert "<strong>1</strong> parked execution." in confirm.content.decode()
+    assert Execution.objects.count() == 1  # the count is shown first
+    operator.post(f"{QUEUE}act/retry/", {"ids": execution.pk, "confirm": "yes"})
     retry = Execution.objects.exclude(pk=execution.pk).get()
     assert (retry.start_block, retry.state, retry.retry_of_id) == (
         "add_staff",
@@ -82,8 +83,12 @@ def test_bulk_retrigger_starts_one_new_run_per_parked_run(tmp_path: Path) -> Non
     second = run.executions.get()
     execution_run(execution_id=second.pk)
     operator = staff("operator", "operate_execution")
+    confirm = operator.post(
+        QUEUE, {"action": "retrigger_selected", "_selected_action": [first.pk, second.pk]}
+    )
+    assert "<strong>2</strong> parked executions (2 runs)" in confirm.content.decode()
     response = operator.post(
-        QUEUE, {"action": "retrigger", "_selected_action": [first.pk, second.pk]}
+        f"{QUEUE}act/retrigger/", {"ids": f"{first.pk},{second.pk}", "confirm": "yes"}
     )
     job = AdminJob.objects.get()  # two selected: a background job, answered at once
     assert response.status_code == 302

@@ -2,7 +2,12 @@
 
 import workflows.admin.triggers  # noqa: F401 - schedules, webhooks, Run now
 from workflows.admin import (  # noqa: F401 - registering is the import's effect
+    dashboard,
     definitions,
     from_template,
+    history,
+    recycle,
+    review_queue,
+    run_page,
     runs,
 )

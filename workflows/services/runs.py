@@ -72,6 +72,8 @@ def run_start(
     schedules and webhooks start runs with no person."""
     if retriggered_from is None:
         WORKFLOWS.require_person(actor, "run", workflow)
+    if workflow.deleted_at is not None:
+        raise NotRunnable(f"workflow {workflow.slug!r} is in the recycle bin")
     if not workflow.enabled:
         raise NotRunnable(f"workflow {workflow.slug!r} is disabled")
     version = version or workflow.published_version
@@ -151,7 +153,7 @@ def execution_retry(*, execution: Execution, actor: Any) -> Execution:
     with transaction.atomic():
         execution = _lock(execution.pk)
         if execution.state != ExecutionState.PARKED:
-            raise NotRetryable(_not_parked(execution))
+            raise NotRetryable(not_parked_reason(execution))
         if not execution.failed_block:
             raise NotRetryable(f"execution {execution.pk} has no failed step to retry from")
         run = Run.objects.select_for_update(of=("self",)).get(pk=execution.run_id)
@@ -175,7 +177,7 @@ def execution_resolve(*, execution: Execution, actor: Any, note: str = "") -> Ex
     with transaction.atomic():
         execution = _lock(execution.pk)
         if execution.state != ExecutionState.PARKED:
-            raise NotRetryable(_not_parked(execution))
+            raise NotRetryable(not_parked_reason(execution))
         _close(execution, ExecutionState.RESOLVED, actor, note or "handled by an operator")
     return execution
 
@@ -266,7 +268,7 @@ def _lock(execution_id: int) -> Execution:
     )
 
 
-def _not_parked(execution: Execution) -> str:
+def not_parked_reason(execution: Execution) -> str:
     """Why an operator's action on this execution is refused, for the page that showed it."""
     if execution.state == ExecutionState.RESOLVED:
         retry = execution.retries.order_by("pk").values_list("pk", flat=True).first()

@@ -86,7 +86,8 @@ def _fire(pk: int, now: datetime) -> int:
             schedule.save(update_fields=["active", "next_fire_at", "updated_at"])
             logger.info("schedule of %s stopped: nothing is published", workflow.slug)
             return 0
-        if not workflow.enabled:  # instants of a disabled workflow are skipped, not owed
+        # Instants of a disabled workflow, or of one in the recycle bin, are skipped, not owed.
+        if not workflow.enabled or workflow.deleted_at is not None:
             schedule.next_fire_at = spec.next_after(now)
             schedule.save(update_fields=["next_fire_at", "updated_at"])
             return 0

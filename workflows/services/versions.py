@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from audit.services import record
 from idconfluence.access import Denied, is_person
+from idconfluence.validators import multi_line
 from workflows import documents, policy
 from workflows.access import WORKFLOWS
 from workflows.engine.graph import Graph, Issue
@@ -151,13 +152,20 @@ def draft_issues(version: WorkflowVersion) -> list[Issue]:
 
 
 def version_publish(
-    *, version: WorkflowVersion, actor: Any, reviewed_checksum: str | None = None
+    *,
+    version: WorkflowVersion,
+    actor: Any,
+    change_note: str = "",
+    reviewed_checksum: str | None = None,
 ) -> WorkflowVersion:
-    """Validate and freeze a draft; the previously published version is retired.
+    """Validate and freeze a draft with its change note (the history shows who published what
+    and why); the previously published version is retired.
 
     A person needs `publish` on the workflow and, with four-eyes on, must not be the one who
     last changed the draft. With `reviewed_checksum` (the review page sends the one it showed)
     a draft changed since is refused, so nobody publishes content they did not see."""
+    change_note = change_note.strip()
+    multi_line(change_note)  # a control character is refused before anything is written
     with transaction.atomic():
         version = (
             WorkflowVersion.objects.select_for_update(of=("self",))
@@ -192,13 +200,21 @@ def version_publish(
         version.published_by = _user(actor)
         version.published_at = timezone.now()
         version.checksum = documents.checksum(documents.version_document(version))
-        version.save(update_fields=["state", "published_by", "published_at", "checksum"])
+        version.change_note = change_note
+        version.save(
+            update_fields=["state", "published_by", "published_at", "checksum", "change_note"]
+        )
         record(
             action="workflow.published",
             actor=actor,
             target=version,
             workflow_id=version.workflow_id,
-            details={"number": version.number, "checksum": version.checksum, "retired": retired},
+            details={
+                "number": version.number,
+                "checksum": version.checksum,
+                "retired": retired,
+                "change_note": version.change_note,
+            },
         )
     return version
 
@@ -248,6 +264,10 @@ def workflow_import(
     meta = document["workflow"]
     with transaction.atomic():
         workflow, created = _workflow_for_import(meta, actor)
+        if workflow.deleted_at is not None:  # its history is in the bin: restore it, not overwrite
+            raise documents.DocumentError(
+                [f"workflow/slug: {workflow.slug!r} is in the recycle bin; restore it first"]
+            )
         if not created and (workflow.name, workflow.description) != (
             meta["name"],
             meta.get("description", ""),

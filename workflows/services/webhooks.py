@@ -188,7 +188,9 @@ def _lookup() -> tuple[str, list[tuple[type[Model], list[str], list[Col]]]]:
         f"SELECT {', '.join(select)} FROM {endpoint} e "  # noqa: S608 - names from the models
         f"JOIN {workflow} w ON w.id = e.workflow_id "
         f"LEFT JOIN {version} v ON v.workflow_id = w.id AND v.state = %s "
-        "WHERE e.token = %s AND e.active = %s ORDER BY v.number DESC NULLS LAST LIMIT 1"
+        # A workflow in the recycle bin has no address: its deliveries answer as unknown.
+        "WHERE e.token = %s AND e.active = %s AND w.deleted_at IS NULL "
+        "ORDER BY v.number DESC NULLS LAST LIMIT 1"
     )
     return sql, models
 
