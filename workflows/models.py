@@ -68,6 +68,11 @@ class WorkflowVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     published_at = models.DateTimeField(null=True, blank=True)
+    # Who saved the draft's content last, and when: named when a stale save is refused.
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    saved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["workflow", "-number"]

@@ -38,6 +38,27 @@ class DraftExists(Exception):
     pass
 
 
+class StaleDraft(Exception):
+    """The draft changed since the editor loaded it: saving would overwrite someone's work."""
+
+    def __init__(self, draft: WorkflowVersion) -> None:
+        self.draft = draft
+        who = draft.saved_by or draft.created_by
+        when = draft.saved_at or draft.created_at
+        self.saved_by = who.get_username() if who is not None else "someone"
+        self.saved_at = when
+        super().__init__(
+            f"The draft was saved by {self.saved_by} at {when:%Y-%m-%d %H:%M:%S %Z} after you "
+            "opened it; your changes were not saved. Reload to see theirs, then apply yours."
+        )
+
+
+def draft_revision(version: WorkflowVersion) -> str:
+    """The token an editor sends back when saving: the checksum of the content as stored now
+    (computed, not the stored column, so an edit through any path changes it)."""
+    return documents.checksum(documents.version_document(version))
+
+
 def _next_number(workflow: Workflow) -> int:
     last = workflow.versions.order_by("-number").values_list("number", flat=True).first()
     return (last or 0) + 1
@@ -70,9 +91,18 @@ def _write_graph(version: WorkflowVersion, document: dict[str, Any]) -> None:
 
 
 def draft_save(
-    *, workflow: Workflow, document: dict[str, Any], actor: Any, replace: bool = True
+    *,
+    workflow: Workflow,
+    document: dict[str, Any],
+    actor: Any,
+    replace: bool = True,
+    revision: str | None = None,
 ) -> WorkflowVersion:
-    """Write `document` as the workflow's draft (replacing an existing draft's content)."""
+    """Write `document` as the workflow's draft (replacing an existing draft's content).
+
+    With `revision` (the token the editor loaded), a draft that changed since is refused with
+    StaleDraft; the check runs under the draft's row lock, so of two concurrent saves of the
+    same revision exactly one wins."""
     documents.check(document)
     duplicates = _repeated(b["key"] for b in document["blocks"])
     if duplicates:
@@ -86,6 +116,10 @@ def draft_save(
         draft = workflow.versions.select_for_update().filter(state=VersionState.DRAFT).first()
         if draft and not replace:
             raise DraftExists(f"{workflow.slug} already has a draft (v{draft.number})")
+        if revision is not None and (draft is None or draft_revision(draft) != revision):
+            if draft is None:
+                raise documents.DocumentError(["revision: the workflow has no draft to save over"])
+            raise StaleDraft(draft)
         if draft:
             draft.edges.all().delete()
             draft.blocks.all().delete()
@@ -95,7 +129,8 @@ def draft_save(
             )
         _write_graph(draft, document)
         draft.checksum = documents.checksum(document)
-        draft.save(update_fields=["checksum"])
+        draft.saved_by, draft.saved_at = _user(actor), timezone.now()
+        draft.save(update_fields=["checksum", "saved_by", "saved_at"])
         record(
             action="workflow.draft_saved",
             actor=actor,
@@ -113,8 +148,9 @@ def draft_issues(version: WorkflowVersion) -> list[Issue]:
     return validate(graph, supported_operations())
 
 
-def version_publish(*, version: WorkflowVersion, actor: Any) -> WorkflowVersion:
-    """Validate and freeze a draft; the previously published version is retired."""
+def version_publish(*, version: WorkflowVersion, actor: Any, note: str = "") -> WorkflowVersion:
+    """Validate and freeze a draft; the previously published version is retired. `note` (the
+    change note) is kept with the audit event."""
     with transaction.atomic():
         version = WorkflowVersion.objects.select_for_update().get(pk=version.pk)
         if version.state != VersionState.DRAFT:
@@ -142,7 +178,12 @@ def version_publish(*, version: WorkflowVersion, actor: Any) -> WorkflowVersion:
             actor=actor,
             target=version,
             workflow_id=version.workflow_id,
-            details={"number": version.number, "checksum": version.checksum, "retired": retired},
+            details={
+                "number": version.number,
+                "checksum": version.checksum,
+                "retired": retired,
+                **({"note": note} if note else {}),
+            },
         )
     return version
 
