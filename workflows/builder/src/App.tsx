@@ -81,22 +81,30 @@ function Builder({ api }: AppProps) {
   const load = useCallback(
     (fresh: Draft, fromTypes: Map<string, BlockType>) => {
       const statics = (block: DocBlock) => fromTypes.get(typeId(block.kind, block.type))?.outcomes ?? ["next"];
+      const loaded = documentToGraph(fresh.document, statics);
       setDraft(fresh);
-      setHistory(start(documentToGraph(fresh.document, statics)));
+      setHistory(start(loaded));
       setDirty(false);
       setDryRun(null);
       setGraphIssues([]);
       // Outcomes that depend on config (a switch's cases, an approval's outcomes) come from the server.
-      for (const block of fresh.document.blocks) {
-        const blockType = fromTypes.get(typeId(block.kind, block.type));
-        if (blockType) refreshOutcomes(block.key, blockType, block.config);
+      for (const node of loaded.nodes) {
+        const blockType = fromTypes.get(typeId(node.data.kind, node.data.type));
+        if (blockType) refreshOutcomes(node.id, blockType, node.data.config);
       }
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [],
   );
 
+  // `flow` changes identity once React Flow has mounted: load once, not on every change of it.
+  const loaded = useRef(false);
+  const flowRef = useRef(flow);
+  flowRef.current = flow;
+
   useEffect(() => {
+    if (loaded.current) return;
+    loaded.current = true;
     Promise.all([api.palette(), api.draft(), api.samples()])
       .then(([groups, fresh, found]) => {
         setPalette(groups);
@@ -105,10 +113,10 @@ function Builder({ api }: AppProps) {
         load(fresh, map);
         setSamples(found);
         setSampleId(found[0]?.id ?? "");
-        window.setTimeout(() => flow.fitView({ padding: 0.2, maxZoom: 1 }), 50);
+        window.setTimeout(() => flowRef.current.fitView({ padding: 0.2, maxZoom: 1 }), 50);
       })
       .catch((error: Error) => setMessage({ kind: "error", text: `The builder could not load: ${error.message}` }));
-  }, [api, flow, load]);
+  }, [api, load]);
 
   const readOnly = !draft?.can.change;
   const sample = samples.find((s) => s.id === sampleId)?.payload;
@@ -122,20 +130,26 @@ function Builder({ api }: AppProps) {
     setHistory((h) => ({ ...h, present: change(h.present) }));
   }, []);
 
-  function refreshOutcomes(key: string, blockType: BlockType, config: unknown) {
+  const outcomeRequests = useRef(new Map<string, number>());
+
+  /** Ask the server for a block's handles; of several answers in flight only the latest counts. */
+  function refreshOutcomes(nodeId: string, blockType: BlockType, config: unknown) {
+    const ticket = (outcomeRequests.current.get(nodeId) ?? 0) + 1;
+    outcomeRequests.current.set(nodeId, ticket);
     api
       .outcomes(blockType, config as never)
-      .then((answer) =>
+      .then((answer) => {
+        if (outcomeRequests.current.get(nodeId) !== ticket) return;
         live((g) => ({
           ...g,
           nodes: g.nodes.map((n) => {
-            if (n.data.key !== key) return n;
+            if (n.id !== nodeId) return n;
             const wired = g.edges.filter((e) => e.source === n.id).map((e) => e.sourceHandle ?? "");
             const outcomes = [...answer.outcomes, ...wired.filter((o) => o && !answer.outcomes.includes(o))];
             return { ...n, data: { ...n.data, outcomes } };
           }),
-        })),
-      )
+        }));
+      })
       .catch(() => undefined);
   }
 
@@ -226,7 +240,7 @@ function Builder({ api }: AppProps) {
     }));
     const node = graph.nodes.find((n) => n.id === id);
     const blockType = node && types.get(typeId(node.data.kind, node.data.type));
-    if (patch.config && blockType) refreshOutcomes(patch.key ?? node.data.key, blockType, patch.config);
+    if (patch.config && blockType) refreshOutcomes(id, blockType, patch.config);
   }
 
   function documentNow(): WorkflowDocument {
@@ -306,9 +320,12 @@ function Builder({ api }: AppProps) {
       );
     });
 
+  const fitSoon = () => window.setTimeout(() => flow.fitView({ padding: 0.2, maxZoom: 1 }), 50);
+
   const reload = () =>
     guarded(async () => {
       load(await api.draft(), types);
+      fitSoon();
       setMessage({ kind: "info", text: "Reloaded the latest saved draft." });
     });
 
@@ -323,6 +340,7 @@ function Builder({ api }: AppProps) {
       setPublishing(false);
       setNote("");
       load(await api.draft(), types);
+      fitSoon();
       setMessage({ kind: "ok", text: `Published as v${published.number}. A new draft is open for further changes.` });
     });
 
