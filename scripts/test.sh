@@ -11,6 +11,9 @@ echo "== lint: ruff, import contracts (the engine stays plain Python), mypy"
 .venv/bin/lint-imports
 .venv/bin/mypy .
 
+echo "== builder: npm ci, Vitest, build; the committed bundle must match its source"
+bash scripts/builder_check.sh
+
 export DATABASE_URL="${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
 echo "== suite on PostgreSQL"
 $PY -m pytest "$@"

@@ -2,6 +2,7 @@
 
 import workflows.admin.triggers  # noqa: F401 - schedules, webhooks, Run now
 from workflows.admin import (  # noqa: F401 - registering is the import's effect
+    builder,
     dashboard,
     definitions,
     from_template,

@@ -49,6 +49,27 @@ class DraftChanged(Exception):
     """The draft changed after its reviewer looked at it: what they saw is not what goes live."""
 
 
+class StaleDraft(Exception):
+    """The draft changed since the editor loaded it: saving would overwrite someone's work."""
+
+    def __init__(self, draft: WorkflowVersion) -> None:
+        self.draft = draft
+        who = draft.changed_by or draft.created_by
+        when = draft.changed_at or draft.created_at
+        self.saved_by = who.get_username() if who is not None else "someone"
+        self.saved_at = when
+        super().__init__(
+            f"The draft was saved by {self.saved_by} at {when:%Y-%m-%d %H:%M:%S %Z} after you "
+            "opened it; your changes were not saved. Reload to see theirs, then apply yours."
+        )
+
+
+def draft_revision(version: WorkflowVersion) -> str:
+    """The token an editor sends back when saving: the checksum of the content as stored now
+    (computed, not the stored column, so an edit through any path changes it)."""
+    return documents.checksum(documents.version_document(version))
+
+
 def _next_number(workflow: Workflow) -> int:
     last = workflow.versions.order_by("-number").values_list("number", flat=True).first()
     return (last or 0) + 1
@@ -81,12 +102,21 @@ def _write_graph(version: WorkflowVersion, document: dict[str, Any]) -> None:
 
 
 def draft_save(
-    *, workflow: Workflow, document: dict[str, Any], actor: Any, replace: bool = True
+    *,
+    workflow: Workflow,
+    document: dict[str, Any],
+    actor: Any,
+    replace: bool = True,
+    revision: str | None = None,
 ) -> WorkflowVersion:
     """Write `document` as the workflow's draft (replacing an existing draft's content).
 
     A person needs `change` on the workflow and `use` on every connector a block references;
-    they become the draft's `changed_by` (four-eyes: someone else publishes it)."""
+    they become the draft's `changed_by` (four-eyes: someone else publishes it).
+
+    With `revision` (the token the editor loaded), a draft that changed since is refused with
+    StaleDraft; the check runs under the draft's row lock, so of two concurrent saves of the
+    same revision exactly one wins."""
     WORKFLOWS.require_person(actor, "change", workflow)
     documents.check(document)
     duplicates = _repeated(b["key"] for b in document["blocks"])
@@ -102,6 +132,10 @@ def draft_save(
         draft = workflow.versions.select_for_update().filter(state=VersionState.DRAFT).first()
         if draft and not replace:
             raise DraftExists(f"{workflow.slug} already has a draft (v{draft.number})")
+        if revision is not None and (draft is None or draft_revision(draft) != revision):
+            if draft is None:
+                raise documents.DocumentError(["revision: the workflow has no draft to save over"])
+            raise StaleDraft(draft)
         if draft:
             draft.edges.all().delete()
             draft.blocks.all().delete()
