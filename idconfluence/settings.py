@@ -32,6 +32,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if 
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    "idconfluence.console",  # before the admin: its base_site.html (favicon, styles) wins
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

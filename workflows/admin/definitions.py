@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
+from django import forms
 from django.contrib import admin
-from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
 
-from idconfluence.forms import IntakeJSONField
 from idconfluence.jobs.admin import act_or_start
 from workflows import documents, jobs
+from workflows.access import WORKFLOWS
+from workflows.admin.block_form import BlockForm
 from workflows.admin.common import ReadOnlyInline, report
+from workflows.admin.imports import ImportDocumentAdmin
 from workflows.models import Block, Edge, FrozenVersionError, Workflow, WorkflowVersion
 from workflows.services.versions import (
     DraftExists,
+    draft_checksum_refresh,
     draft_from_version,
     version_retire,
+    workflow_first_draft,
 )
 
 
@@ -29,12 +34,29 @@ class VersionInline(ReadOnlyInline):
 
 
 @admin.register(Workflow)
-class WorkflowAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class WorkflowAdmin(ImportDocumentAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("slug", "name", "enabled", "current_version", "owner", "updated_at")
     list_filter = ("enabled",)
     search_fields = ("slug", "name", "description")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [VersionInline]
+
+    def get_urls(self) -> list[Any]:
+        return [*self.import_urls(), *super().get_urls()]
+
+    def save_model(self, request: HttpRequest, obj: Workflow, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:  # a new workflow is editable at once: its first draft, a trigger
+            draft = workflow_first_draft(workflow=obj, actor=request.user)
+            url = reverse("admin:workflows_workflowversion_change", args=[draft.pk])
+            self.message_user(
+                request,
+                format_html(
+                    'Draft <a href="{}">v{}</a> created with a manual trigger: add its blocks.',
+                    url,
+                    draft.number,
+                ),
+            )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Published history is evidence: a workflow that ever published is disabled, not deleted.
@@ -64,14 +86,9 @@ class DraftOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
         return self._editable(obj) and super().has_delete_permission(request, obj)
 
 
-JSON_INTAKE: Mapping[type[models.Field[Any, Any]], Mapping[str, Any]] = {
-    models.JSONField: {"form_class": IntakeJSONField}
-}
-
-
 class BlockInline(DraftOnlyInline):
     model = Block
-    formfield_overrides = JSON_INTAKE
+    form = BlockForm
     fields = ("key", "kind", "type", "label", "config", "position_x", "position_y")
 
 
@@ -120,7 +137,11 @@ class WorkflowVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return super().has_delete_permission(request, obj)
 
     def has_publish_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("workflows.publish_workflow")
+        return WORKFLOWS.can(request.user, "publish")
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        draft_checksum_refresh(version=form.instance, actor=request.user)
 
     @admin.action(permissions=["publish"], description="Publish (validates first)")
     def publish(
@@ -166,9 +187,28 @@ class WorkflowVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return response
 
 
+class ChecksumFollowsEdits:
+    """A block or edge edited on its own page: its draft's checksum follows the content."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        draft_checksum_refresh(version=obj.version, actor=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        version = obj.version
+        super().delete_model(request, obj)  # type: ignore[misc]
+        draft_checksum_refresh(version=version, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        versions = list(WorkflowVersion.objects.filter(pk__in=queryset.values("version_id")))
+        super().delete_queryset(request, queryset)  # type: ignore[misc]
+        for version in versions:
+            draft_checksum_refresh(version=version, actor=request.user)
+
+
 @admin.register(Block)
-class BlockAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    formfield_overrides = JSON_INTAKE
+class BlockAdmin(ChecksumFollowsEdits, admin.ModelAdmin):  # type: ignore[type-arg]
+    form = BlockForm
     list_display = ("key", "version", "kind", "type", "label")
     list_filter = ("kind",)
     list_select_related = ("version", "version__workflow")
@@ -187,5 +227,6 @@ class BlockAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(Edge)
 class EdgeAdmin(BlockAdmin):
+    form = forms.ModelForm  # type: ignore[assignment]  # edges have no config to check
     list_display = ("version", "source", "outcome", "target")  # type: ignore[assignment]
     list_filter = ("outcome",)

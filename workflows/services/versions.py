@@ -106,6 +106,58 @@ def draft_save(
     return draft
 
 
+def first_draft_document(workflow: Workflow) -> dict[str, Any]:
+    """The graph a new workflow starts from: one manual trigger, ready for its next block."""
+    return {
+        "format": documents.FORMAT,
+        "workflow": {
+            "slug": workflow.slug,
+            "name": workflow.name,
+            "description": workflow.description,
+        },
+        "blocks": [
+            {
+                "key": "start",
+                "kind": "trigger",
+                "type": "manual",
+                "label": "Run now",
+                "config": {},
+                "position": {"x": 0, "y": 0},
+            }
+        ],
+        "edges": [],
+    }
+
+
+def workflow_first_draft(*, workflow: Workflow, actor: Any) -> WorkflowVersion:
+    """A workflow made in the console gets its draft at once (a trigger-only graph), so it can
+    be edited there; refused (DraftExists) when it already has one."""
+    return draft_save(
+        workflow=workflow, document=first_draft_document(workflow), actor=actor, replace=False
+    )
+
+
+def draft_checksum_refresh(*, version: WorkflowVersion, actor: Any) -> WorkflowVersion:
+    """After a block or edge of a draft was edited row by row (the console), the checksum
+    follows the content again; audited when it changed."""
+    with transaction.atomic():
+        version = WorkflowVersion.objects.select_for_update().get(pk=version.pk)
+        if not version.is_draft:
+            return version  # a frozen version's checksum was taken when it was published
+        checksum = documents.checksum(documents.version_document(version))
+        if checksum != version.checksum:
+            version.checksum = checksum
+            version.save(update_fields=["checksum"])
+            record(
+                action="workflow.draft_edited",
+                actor=actor,
+                target=version,
+                workflow_id=version.workflow_id,
+                details={"checksum": checksum},
+            )
+    return version
+
+
 def draft_issues(version: WorkflowVersion) -> list[Issue]:
     from connectors.services import supported_operations
 
