@@ -66,11 +66,13 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
-def sign_in(chromium: Any, live_server: Any, user: Any) -> Console:
+def sign_in(chromium: Any, live_server: Any, user: Any, **context_args: Any) -> Console:
     """A new browser context carrying `user`'s session (no login form to fill each time)."""
     client = Client()
     client.force_login(user)
-    context = chromium.new_context(viewport={"width": 1400, "height": 900})
+    context = chromium.new_context(
+        viewport={"width": 1400, "height": 900}, accept_downloads=True, **context_args
+    )
     host = live_server.url.split("//", 1)[1].split(":")[0]
     context.add_cookies(
         [
@@ -92,9 +94,17 @@ def sign_in(chromium: Any, live_server: Any, user: Any) -> Console:
 
 
 @pytest.fixture
-def console(chromium: Any, live_server: Any, transactional_db: Any) -> Iterator[Console]:
+def browser_context_args() -> dict[str, Any]:
+    """Overridden by a module that needs another zone or locale in the browser."""
+    return {}
+
+
+@pytest.fixture
+def console(
+    chromium: Any, live_server: Any, transactional_db: Any, browser_context_args: dict[str, Any]
+) -> Iterator[Console]:
     user = get_user_model().objects.create_superuser("mia", "mia@acme.example", "pw")
-    signed_in = sign_in(chromium, live_server, user)
+    signed_in = sign_in(chromium, live_server, user, **browser_context_args)
     try:
         yield signed_in
         assert not signed_in.outside(), signed_in.outside()
