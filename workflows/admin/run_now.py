@@ -56,7 +56,7 @@ class IndentedJSONField(IntakeJSONField):
 
 class RunNowForm(forms.Form):
     input = IndentedJSONField(
-        widget=forms.Textarea(attrs={"rows": 20, "cols": 90, "style": "font-family: monospace"}),
+        widget=forms.Textarea(attrs={"rows": 20, "cols": 90, "class": "idc-mono"}),
         help_text="The run's event, as a JSON object.",
     )
 

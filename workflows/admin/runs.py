@@ -13,6 +13,8 @@ from django.utils.html import format_html
 from idconfluence.jobs.admin import act_or_start
 from workflows import jobs
 from workflows.admin.common import ReadOnlyAdmin, ReadOnlyInline
+from workflows.admin.run_progress import RunProgress, StepResult
+from workflows.admin.run_search import SEARCH_HELP, RunSearch
 from workflows.models import Execution, ParkedExecution, Run, Step
 from workflows.status import ExecutionState, StepState
 
@@ -22,14 +24,14 @@ STEP_FIELDS = (
     "block_key",
     "block_type",
     "state",
-    "outcome",
+    "result",
     "error",
     "duration_ms",
     "started_at",
 )
 
 
-class StepInline(ReadOnlyInline):
+class StepInline(StepResult, ReadOnlyInline):
     model = Step
     fields = STEP_FIELDS
     readonly_fields = STEP_FIELDS
@@ -90,9 +92,9 @@ def _executions(queryset: QuerySet[Any]) -> list[Execution]:
 
 
 @admin.register(Run)
-class RunAdmin(OperatorActions, ReadOnlyAdmin):
+class RunAdmin(RunProgress, RunSearch, OperatorActions, ReadOnlyAdmin):
     list_display = (
-        "id",
+        "name",
         "workflow",
         "version",
         "state",
@@ -104,6 +106,7 @@ class RunAdmin(OperatorActions, ReadOnlyAdmin):
     list_filter = ("state", "trigger_kind", "dry_run", "workflow", "created_at")
     date_hierarchy = "created_at"
     search_fields = ("workflow__slug", "trigger_ref")
+    search_help_text = SEARCH_HELP
     list_select_related = ("workflow", "version")
     readonly_fields = (
         "workflow",
@@ -114,6 +117,7 @@ class RunAdmin(OperatorActions, ReadOnlyAdmin):
         "input",
         "context",
         "dry_run",
+        "what_it_did",
         "started_by",
         "retriggered_from",
         "created_at",
@@ -123,9 +127,13 @@ class RunAdmin(OperatorActions, ReadOnlyAdmin):
     actions = ["retrigger", "cancel_run"]
     show_full_result_count = False
 
+    @admin.display(description="Run", ordering="-created_at")
+    def name(self, obj: Run) -> str:
+        return str(obj)
+
 
 @admin.register(Execution)
-class ExecutionAdmin(OperatorActions, ReadOnlyAdmin):
+class ExecutionAdmin(RunProgress, OperatorActions, ReadOnlyAdmin):
     list_display = (
         "id",
         "run",
@@ -158,6 +166,7 @@ class ExecutionAdmin(OperatorActions, ReadOnlyAdmin):
         "failed_block",
         "waiting_block",
         "failure_reason",
+        "what_it_did",
         "checkpoint",
     )
     inlines = [StepInline]
@@ -217,9 +226,17 @@ class ReviewQueueAdmin(ExecutionAdmin):
 
 
 @admin.register(Step)
-class StepAdmin(ReadOnlyAdmin):
+class StepAdmin(StepResult, ReadOnlyAdmin):
     list_display = ("execution", *STEP_FIELDS)
     list_filter = ("state", "block_kind", "started_at")
-    readonly_fields = (*STEP_FIELDS, "execution", "block_kind", "input", "output", "finished_at")
+    readonly_fields = (
+        *STEP_FIELDS,
+        "edge_taken",
+        "execution",
+        "block_kind",
+        "input",
+        "output",
+        "finished_at",
+    )
     list_select_related = ("execution",)
     show_full_result_count = False
