@@ -17,6 +17,7 @@ from workflows.access import WORKFLOWS
 from workflows.admin.block_form import BlockForm
 from workflows.admin.common import ReadOnlyInline, report
 from workflows.admin.imports import ImportDocumentAdmin
+from workflows.admin.schedule_form import ScheduleFormAdmin
 from workflows.models import Block, Edge, FrozenVersionError, Workflow, WorkflowVersion
 from workflows.services.versions import (
     DraftExists,
@@ -34,7 +35,7 @@ class VersionInline(ReadOnlyInline):
 
 
 @admin.register(Workflow)
-class WorkflowAdmin(ImportDocumentAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
+class WorkflowAdmin(ImportDocumentAdmin, ScheduleFormAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("slug", "name", "enabled", "current_version", "owner", "updated_at")
     list_filter = ("enabled",)
     search_fields = ("slug", "name", "description")
@@ -42,7 +43,7 @@ class WorkflowAdmin(ImportDocumentAdmin, admin.ModelAdmin):  # type: ignore[type
     inlines = [VersionInline]
 
     def get_urls(self) -> list[Any]:
-        return [*self.import_urls(), *super().get_urls()]
+        return [*self.import_urls(), *self.schedule_urls(), *super().get_urls()]
 
     def save_model(self, request: HttpRequest, obj: Workflow, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)

@@ -158,6 +158,31 @@ def draft_checksum_refresh(*, version: WorkflowVersion, actor: Any) -> WorkflowV
     return version
 
 
+def draft_trigger_set(
+    *, workflow: Workflow, type_name: str, config: dict[str, Any], actor: Any
+) -> WorkflowVersion:
+    """Set the trigger of the workflow's draft (made from the published version, or the first
+    draft, when there is none): the console's schedule form writes here; publishing applies it."""
+    with transaction.atomic():
+        draft = workflow.versions.select_for_update().filter(state=VersionState.DRAFT).first()
+        if draft is None:
+            source = workflow.versions.order_by("-number").first()
+            draft = (
+                draft_from_version(version=source, actor=actor)
+                if source is not None
+                else workflow_first_draft(workflow=workflow, actor=actor)
+            )
+        trigger = draft.blocks.filter(kind="trigger").order_by("id").first()
+        if trigger is None:
+            Block.objects.create(
+                version=draft, key="start", kind="trigger", type=type_name, config=config
+            )
+        else:
+            trigger.type, trigger.config = type_name, config
+            trigger.save(update_fields=["type", "config"])
+        return draft_checksum_refresh(version=draft, actor=actor)
+
+
 def draft_issues(version: WorkflowVersion) -> list[Issue]:
     from connectors.services import supported_operations
 
