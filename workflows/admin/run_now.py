@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from idconfluence.forms import IntakeJSONField
+from workflows.access import WORKFLOWS
 from workflows.admin import definitions
 from workflows.models import Workflow
 from workflows.models_triggers import TriggerSchedule, WebhookEndpoint
@@ -77,10 +78,7 @@ class RunNowWorkflowAdmin(definitions.WorkflowAdmin):
         return [path("<path:object_id>/run/", view, name=name), *super().get_urls()]
 
     def has_run_permission(self, request: HttpRequest, obj: Workflow | None = None) -> bool:
-        user = request.user
-        return user.has_perm("workflows.run_workflow") or (
-            obj is not None and user.has_perm("workflows.run_workflow", obj)
-        )
+        return WORKFLOWS.can(request.user, "run", obj)
 
     def change_view(
         self,
