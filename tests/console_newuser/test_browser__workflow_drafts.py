@@ -19,6 +19,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_add_workflow_creates_its_first_draft(console: Console) -> None:
     page = console.page
     console.go("/admin/workflows/workflow/add/")
+    assert page.locator("#import-instead a").get_attribute("href") == (
+        "/admin/workflows/workflow/import/"
+    )
     page.fill("#id_name", "Contractor onboarding")
     page.click("input[name=_save]")
     link = page.locator(".messagelist a", has_text="v1")
