@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -57,10 +56,15 @@ class EventFilterForm(admin.ListFilter):
         self.values = {name: self.used_parameters.get(name, "") for name in filters.PARAMS}
         self.values["tz"] = self.values["tz"] or self.zone.key
         self.kept = {k: request.GET[k] for k in ("q", "o") if request.GET.get(k)}
+        self.zones = filters.zone_names()
+        # A filter that cannot be understood shows no events and says why, on the page: showing
+        # every event instead would pass for an answer to the question asked.
+        self.error = ""
+        self.event_filter: filters.EventFilter | None = None
         try:
             self.event_filter = filters.parse(self.used_parameters, self.zone)
         except filters.FilterError as error:
-            raise IncorrectLookupParameters(str(error)) from error
+            self.error = str(error)
 
     def has_output(self) -> bool:
         return True
@@ -69,6 +73,8 @@ class EventFilterForm(admin.ListFilter):
         return iter(())
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.event_filter is None:
+            return queryset.none()
         return self.event_filter.apply(queryset)
 
     def expected_parameters(self) -> list[str | None]:

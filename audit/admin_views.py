@@ -50,8 +50,9 @@ def _download(
     data_file = manifest["data_file"]
     body = exports.zipped(data_file, data, lambda: exports.manifest_bytes(manifest))
     response = StreamingHttpResponse(body, content_type="application/zip")
+    # The format is in the name: a CSV and a JSON Lines export of the same minute never clash.
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
-    response["Content-Disposition"] = f'attachment; filename="{stem}-{stamp}.zip"'
+    response["Content-Disposition"] = f'attachment; filename="{stem}-{stamp}.{fmt}.zip"'
     return response
 
 

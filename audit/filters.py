@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from urllib.parse import unquote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -35,6 +37,12 @@ class FilterError(ValueError):
     """A filter parameter that cannot be understood; the message says which and why."""
 
 
+@lru_cache(maxsize=1)
+def zone_names() -> tuple[str, ...]:
+    """Every IANA zone this machine knows, for the zone picker."""
+    return tuple(sorted(available_timezones()))
+
+
 def zone_named(name: str | None) -> ZoneInfo | None:
     try:
         return ZoneInfo(name) if name else None
@@ -48,7 +56,7 @@ def auditor_zone(request: Any) -> ZoneInfo:
     cookies = getattr(request, "COOKIES", {})
     return (
         zone_named(params.get(TZ_PARAM))
-        or zone_named(cookies.get(TZ_COOKIE))
+        or zone_named(unquote(cookies.get(TZ_COOKIE) or ""))  # timezone.js encodes the "/"
         or ZoneInfo(settings.TIME_ZONE)
     )
 
@@ -139,12 +147,14 @@ def parse(params: Mapping[str, Any], zone: ZoneInfo, *, today: date | None = Non
     for name in SEARCHED:
         if "\x00" in get[name]:  # PostgreSQL refuses NUL in a query: a 500 otherwise
             raise FilterError(f"{name!r} cannot contain NUL (\\u0000)")
+    if get["tz"] and zone_named(get["tz"]) is None:
+        raise FilterError(f"unknown time zone {get['tz']!r}: pick one from the list")
     first = _day(get["from"], "from") if get["from"] else None
     last = _day(get["to"], "to") if get["to"] else None
     if get["preset"] and not (first or last):
         first, last = preset_days(get["preset"], today or timezone.now().astimezone(zone).date())
     if first and last and first > last:
-        raise FilterError("'from' is after 'to'")
+        raise FilterError(f"'from' ({first}) is after 'to' ({last}): no day is in that window")
     return EventFilter(
         start=day_start(first, zone) if first else None,
         end=day_start(last + timedelta(days=1), zone) if last else None,

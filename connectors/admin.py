@@ -10,9 +10,11 @@ import json
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.utils.html import format_html
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from connectors.access import CONNECTORS
@@ -20,6 +22,7 @@ from connectors.forms import clear_input, connector_form_for, secret_input
 from connectors.jobs import TEST_CONNECTION
 from connectors.models import Connector, HealthStatus, LocalGrant
 from connectors.registry import all_types
+from connectors.schema_fields import config_input
 from idconfluence.admin_access import RulesAdminMixin
 from idconfluence.admin_base import ReadOnlyAdmin
 from idconfluence.jobs.admin import start_in_background
@@ -45,8 +48,12 @@ class ConnectorAdmin(RulesAdminMixin, admin.ModelAdmin):  # type: ignore[type-ar
         "health_checked_at",
         "created_at",
         "updated_at",
+        "used_by",
     )
     actions = ["test_connection"]
+
+    class Media:
+        js = ("connectors/type_form.js",)
 
     def _type_of(self, request: HttpRequest, obj: Connector | None) -> str | None:
         return obj.type if obj is not None else request.POST.get("type") or request.GET.get("type")
@@ -60,9 +67,17 @@ class ConnectorAdmin(RulesAdminMixin, admin.ModelAdmin):  # type: ignore[type-ar
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         form = connector_form_for(self._type_of(request, obj))
         credentials = [[secret_input(n), clear_input(n)] for n in form.secret_names]
+        general = ["name", "type", "description", "enabled"]
+        if obj is not None:
+            general.append("confirm_disable")
+        if form.typed:
+            configuration = [config_input(name) for name in form.config_specs]
+            note = "" if configuration else "This type needs no configuration."
+        else:
+            configuration, note = ["config", "config_reference"], "Choose a type for its form."
         fieldsets: list[tuple[str | None, dict[str, Any]]] = [
-            (None, {"fields": ["name", "type", "description", "enabled"]}),
-            ("Configuration", {"fields": ["config", "config_reference"]}),
+            (None, {"fields": general}),
+            ("Configuration", {"fields": configuration, "description": note}),
             (
                 "Credentials",
                 {
@@ -73,10 +88,40 @@ class ConnectorAdmin(RulesAdminMixin, admin.ModelAdmin):  # type: ignore[type-ar
             ),
         ]
         if obj is not None:
+            fieldsets.append(("Used by", {"fields": ["used_by"]}))
             fieldsets.append(
                 ("Health", {"fields": ["health_status", "health_message", "health_checked_at"]})
             )
         return fieldsets
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view(self.test_connection_view)
+        name = f"{self.opts.app_label}_{self.opts.model_name}_test"
+        return [path("<path:object_id>/test/", view, name=name), *super().get_urls()]  # type: ignore[no-untyped-call]
+
+    def test_connection_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The change page's *Test connection* button: one connector, in the background."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        connector = self.get_object(request, unquote(object_id))
+        if connector is None:
+            raise Http404(f"no connector {object_id!r}")
+        CONNECTORS.require(request.user, "change", connector)
+        return start_in_background(self, request, TEST_CONNECTION, [(connector.pk, connector.name)])
+
+    @admin.display(description="Published workflows using it")
+    def used_by(self, obj: Connector) -> str:
+        from workflows.selectors import published_workflows_using
+
+        users = published_workflows_using(obj.name) if obj.pk else []
+        if not users:
+            return "None: disabling it stops no published workflow."
+        links = format_html_join(
+            "",
+            '<li><a href="{}">{}</a></li>',
+            ((reverse("admin:workflows_workflow_change", args=[w.pk]), w.name) for w in users),
+        )
+        return format_html('<ul id="used-by">{}</ul>', links)
 
     @admin.display(description="Credentials set")
     def credentials_set(self, obj: Connector) -> str:

@@ -32,6 +32,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if 
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    "idconfluence.console",  # before the admin: its base_site.html (favicon, styles) wins
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -218,6 +219,8 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "idconfluence@localhost")
 # Where approvers reach the emailed links (/a/<token>): the public address of the web hosts.
 IDC_PUBLIC_URL = env_str("IDC_PUBLIC_URL", "http://localhost:8000")
+# The scheme and host the console shows in webhook URLs (behind a proxy); empty: the request's.
+IDC_SITE_URL = env_str("IDC_SITE_URL")
 
 # The execution window: every execution finishes within it or is parked for review.
 EXECUTION_WINDOW_SECONDS = env_int("IDC_EXECUTION_WINDOW_SECONDS", 15)

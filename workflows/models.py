@@ -10,8 +10,10 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from idconfluence.validators import multi_line, single_line
+from workflows.run_subjects import run_subject
 from workflows.status import ExecutionState, RunState, StepState, TriggerKind, VersionState
 
 
@@ -198,7 +200,17 @@ class Run(models.Model):
         indexes = [models.Index(fields=["workflow", "-created_at"]), models.Index(fields=["state"])]
 
     def __str__(self) -> str:
-        return f"run {self.pk} of {self.workflow_id} ({self.state})"
+        """ "Joiner #4 for jane.doe, 2026-12-03 10:15": what an operator looks for."""
+        subject = run_subject(self.input)
+        when = timezone.localtime(self.created_at) if self.created_at else None
+        return "".join(
+            (
+                f"{self.workflow.name} #{self.pk}",
+                f" for {subject}" if subject else "",
+                f", {when:%Y-%m-%d %H:%M}" if when else "",
+                " (dry run)" if self.dry_run else "",
+            )
+        )
 
 
 class Execution(models.Model):

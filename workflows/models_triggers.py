@@ -39,6 +39,9 @@ class TriggerSchedule(models.Model):
     timezone = models.CharField(max_length=64)
     max_lateness_seconds = models.PositiveIntegerField(default=3600)
     active = models.BooleanField(default=True)
+    paused_at = models.DateTimeField(
+        null=True, blank=True, help_text="Paused by an operator: nothing fires until resumed."
+    )
     next_fire_at = models.DateTimeField(null=True, blank=True)
     last_fired_at = models.DateTimeField(null=True, blank=True)
     last_scheduled_for = models.DateTimeField(null=True, blank=True)

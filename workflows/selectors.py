@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.models import Run
+from workflows.models import Block, Run, Workflow
+from workflows.status import VersionState
 
 
 def run_summary(run: Run) -> dict[str, Any]:
@@ -44,3 +45,12 @@ def run_summary(run: Run) -> dict[str, Any]:
             for s in e.steps.all()
         ],
     }
+
+
+def published_workflows_using(connector_name: str) -> list[Workflow]:
+    """The workflows whose published version has a block calling this connector (its name is
+    the blocks' `connector` config), for the connector page and the disable warning."""
+    blocks = Block.objects.filter(
+        version__state=VersionState.PUBLISHED, config__connector=connector_name
+    )
+    return list(Workflow.objects.filter(versions__blocks__in=blocks).distinct().order_by("name"))

@@ -1,4 +1,5 @@
-"""Connector admin: config checked by the type's JSON Schema; secrets write-only, never shown."""
+"""Connector admin: config entered in inputs generated from the type's JSON Schema and checked
+by it; secrets write-only, never shown."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from connectors.models import Connector, LocalGrant
 
 pytestmark = pytest.mark.django_db
 TOKEN = "very-secret-scim-token-42"
-CONFIG = '{"base_url": "https://scim.example.org/v2", "auth": "bearer"}'
+CONFIG = {"config__base_url": "https://scim.example.org/v2", "config__auth": "bearer"}
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def form_data(**overrides: Any) -> dict[str, Any]:
         "type": "scim",
         "description": "",
         "enabled": "on",
-        "config": CONFIG,
+        **CONFIG,
         "secret__token": "",
         "secret__password": "",
         "secret__client_secret": "",
@@ -75,14 +76,52 @@ def test_blank_keeps_new_value_replaces_and_clear_removes(admin_client: Client) 
 def test_config_is_validated_against_the_types_schema(admin_client: Client) -> None:
     response = admin_client.post(
         "/admin/connectors/connector/add/",
-        form_data(config='{"auth": "kerberos", "token": "put-in-config"}'),
+        form_data(config__base_url="", config__auth="kerberos", config__token_url="ftp://x"),
     )
-    page = response.content.decode()
+    form = response.context["adminform"].form
     assert response.status_code == 200
-    assert "&#x27;base_url&#x27; is a required property" in page
-    assert "auth: &#x27;kerberos&#x27; is not one of" in page
-    assert "token must go in the credential fields, not config." in page
+    assert form.errors["config__base_url"] == ["This field is required."]
+    assert "kerberos is not one of the available choices" in form.errors["config__auth"][0]
     assert not Connector.objects.exists()
+    response = admin_client.post(
+        "/admin/connectors/connector/add/", form_data(config__token_url="ftp://x")
+    )
+    errors = response.context["adminform"].form.errors["config__token_url"]
+    assert errors == ["token_url: 'ftp://x' does not match '^https?://'"]
+    assert not Connector.objects.exists()
+
+
+def test_without_a_type_the_json_box_still_refuses_secrets_in_config(admin_client: Client) -> None:
+    from connectors.forms import connector_form_for
+
+    form = connector_form_for(None)(
+        data={
+            "name": "x",
+            "type": "scim",
+            "config": '{"base_url": "https://a.example", "token": "put-in-config"}',
+        }
+    )
+    assert not form.is_valid()
+    assert "token must go in the credential fields, not config." in form.errors["config"]
+
+
+def test_the_stored_config_comes_back_in_its_inputs(admin_client: Client) -> None:
+    admin_client.post(
+        "/admin/connectors/connector/add/",
+        form_data(config__verify_tls="false", config__scope="users.read"),
+    )
+    connector = Connector.objects.get(name="hr-scim")
+    assert connector.config == {
+        "base_url": "https://scim.example.org/v2",
+        "auth": "bearer",
+        "verify_tls": False,
+        "scope": "users.read",
+    }
+    page = admin_client.get(f"/admin/connectors/connector/{connector.pk}/change/")
+    form = page.context["adminform"].form
+    assert form["config__verify_tls"].value() == "false"
+    assert form["config__base_url"].value() == "https://scim.example.org/v2"
+    assert 'name="config"' not in page.content.decode()  # no raw JSON box
 
 
 def test_local_grants_are_read_only(admin_client: Client) -> None:

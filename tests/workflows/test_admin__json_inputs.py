@@ -84,7 +84,17 @@ def test_a_block_config_refuses_hostile_json_and_keeps_the_stored_one(
 
 @pytest.mark.parametrize(("typed", "message"), HOSTILE)
 def test_a_connector_config_refuses_hostile_json(console: Client, typed: str, message: str) -> None:
-    form = {"name": "hr", "type": "local", "description": "", "enabled": "on", "config": typed}
+    # The JSON inputs of a type's form (here LDAP's `disable` object) follow the intake rule.
+    form = {
+        "name": "hr",
+        "type": "ldap",
+        "description": "",
+        "enabled": "on",
+        "config__url": "ldap://ldap.acme.example",
+        "config__bind_dn": "cn=idc,dc=acme",
+        "config__base_dn": "dc=acme",
+        "config__disable": typed,
+    }
     refused(console.post("/admin/connectors/connector/add/", form), message)
     assert not Connector.objects.filter(name="hr").exists()
 

@@ -23,7 +23,7 @@ from workflows.models import Workflow
 
 
 class BuilderWorkflowAdmin(RunNowWorkflowAdmin):
-    change_form_template = "workflows/admin/workflow_change_form.html"
+    change_form_template = "workflows/admin/workflow_change_form.html"  # type: ignore[misc]
     list_display = (*RunNowWorkflowAdmin.list_display, "builder_link")  # type: ignore[assignment]
 
     def get_urls(self) -> list[Any]:

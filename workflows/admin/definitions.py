@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
+from django import forms
 from django.contrib import admin
-from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
 
 from idconfluence.access import Denied
 from idconfluence.admin_access import RulesAdminMixin
-from idconfluence.forms import IntakeJSONField
 from idconfluence.jobs.admin import act_or_start
 from workflows import documents, jobs, policy
 from workflows.access import WORKFLOWS, visible_through_workflow
+from workflows.admin.block_form import BlockForm
 from workflows.admin.common import ReadOnlyInline, report
 from workflows.admin.drafts import BlockFormSet, DraftEditing
+from workflows.admin.imports import ImportDocumentAdmin
+from workflows.admin.schedule_form import ScheduleFormAdmin
 from workflows.models import Block, Edge, FrozenVersionError, Workflow, WorkflowVersion
 from workflows.services.versions import (
     DraftExists,
+    draft_checksum_refresh,
     draft_from_version,
-    draft_touch,
     version_retire,
+    workflow_first_draft,
 )
 
 
@@ -34,7 +38,12 @@ class VersionInline(ReadOnlyInline):
 
 
 @admin.register(Workflow)
-class WorkflowAdmin(RulesAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg, misc]
+class WorkflowAdmin(  # type: ignore[misc]
+    RulesAdminMixin,
+    ImportDocumentAdmin,
+    ScheduleFormAdmin,
+    admin.ModelAdmin,  # type: ignore[type-arg]
+):
     """Lists and pages through WORKFLOWS; the creator gets the workflow's object permissions,
     and shares it from its *Object permissions* page."""
 
@@ -58,6 +67,23 @@ class WorkflowAdmin(RulesAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg
         # workflow (a model permission) sets it, else an author could switch it off and publish.
         fields = tuple(super().get_readonly_fields(request, obj))
         return fields if WORKFLOWS.can(request.user, "publish") else (*fields, "four_eyes")
+
+    def get_urls(self) -> list[Any]:
+        return [*self.import_urls(), *self.schedule_urls(), *super().get_urls()]  # type: ignore[no-untyped-call]
+
+    def save_model(self, request: HttpRequest, obj: Workflow, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:  # a new workflow is editable at once: its first draft, a trigger
+            draft = workflow_first_draft(workflow=obj, actor=request.user)
+            url = reverse("admin:workflows_workflowversion_change", args=[draft.pk])
+            self.message_user(
+                request,
+                format_html(
+                    'Draft <a href="{}">v{}</a> created with a manual trigger: add its blocks.',
+                    url,
+                    draft.number,
+                ),
+            )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Published history is evidence: a workflow that ever published is disabled, not deleted.
@@ -87,15 +113,10 @@ class DraftOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
         return self._editable(obj) and super().has_delete_permission(request, obj)
 
 
-JSON_INTAKE: Mapping[type[models.Field[Any, Any]], Mapping[str, Any]] = {
-    models.JSONField: {"form_class": IntakeJSONField}
-}
-
-
 class BlockInline(DraftOnlyInline):
     model = Block
     formset = BlockFormSet
-    formfield_overrides = JSON_INTAKE
+    form = BlockForm
     fields = ("key", "kind", "type", "label", "config", "position_x", "position_y")
 
 
@@ -185,11 +206,30 @@ class WorkflowVersionAdmin(DraftEditing, admin.ModelAdmin):  # type: ignore[type
         return response
 
 
+class ChecksumFollowsEdits:
+    """A block or edge edited on its own page: its draft's checksum follows the content."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        draft_checksum_refresh(version=obj.version, actor=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        version = obj.version
+        super().delete_model(request, obj)  # type: ignore[misc]
+        draft_checksum_refresh(version=version, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        versions = list(WorkflowVersion.objects.filter(pk__in=queryset.values("version_id")))
+        super().delete_queryset(request, queryset)  # type: ignore[misc]
+        for version in versions:
+            draft_checksum_refresh(version=version, actor=request.user)
+
+
 @admin.register(Block)
-class BlockAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class BlockAdmin(ChecksumFollowsEdits, admin.ModelAdmin):  # type: ignore[type-arg]
     """A block or edge row on its own page: its workflow's rules, connector `use`, four-eyes."""
 
-    formfield_overrides = JSON_INTAKE
+    form = BlockForm
     list_display = ("key", "version", "kind", "type", "label")
     list_filter = ("kind",)
     list_select_related = ("version", "version__workflow")
@@ -241,17 +281,9 @@ class BlockAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
         return CheckedForm
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        draft_touch(version=obj.version, actor=request.user)
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        version = obj.version
-        super().delete_model(request, obj)
-        draft_touch(version=version, actor=request.user)
-
 
 @admin.register(Edge)
 class EdgeAdmin(BlockAdmin):
+    form = forms.ModelForm  # type: ignore[assignment]  # edges have no config to check
     list_display = ("version", "source", "outcome", "target")  # type: ignore[assignment]
     list_filter = ("outcome",)

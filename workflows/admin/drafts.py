@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -17,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from idconfluence.access import Denied
+from idconfluence.validators import multi_line
 from workflows import policy
 from workflows.access import WORKFLOWS, visible_through_workflow
 from workflows.models import FrozenVersionError, WorkflowVersion
@@ -27,6 +29,15 @@ from workflows.services.versions import (
     draft_touch,
     version_publish,
 )
+
+
+class PublishForm(forms.Form):
+    change_note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        max_length=4000,
+        validators=[multi_line],
+        help_text="What changed and why: shown in the workflow's history.",
+    )
 
 
 class BlockFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
@@ -115,11 +126,13 @@ class DraftEditing:
         version = self._version(request, object_id)
         if not WORKFLOWS.can(request.user, "publish", version.workflow):
             raise PermissionDenied(f"You may not publish workflow {version.workflow}.")
-        if request.method == "POST":
+        form = PublishForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
             try:
                 version_publish(
                     version=version,
                     actor=request.user,
+                    change_note=form.cleaned_data["change_note"],
                     reviewed_checksum=str(request.POST.get("reviewed_checksum", "")),
                 )
             except PublishRefused as exc:
@@ -133,7 +146,7 @@ class DraftEditing:
                 self.message_user(  # type: ignore[attr-defined]
                     request, f"{version.workflow.slug} v{version.number} published."
                 )
-                url = reverse("admin:workflows_workflowversion_change", args=[version.pk])
+                url = reverse("admin:workflows_workflow_versions", args=[version.workflow_id])
                 return HttpResponseRedirect(url)
             version.refresh_from_db()
         context = {
@@ -141,9 +154,10 @@ class DraftEditing:
             "opts": self.model._meta,  # type: ignore[attr-defined]
             "original": version,
             "review": publish_review(version, request.user),
+            "form": form,
             "title": f"Review and publish {version.workflow.slug} v{version.number}",
         }
-        status = 200 if request.method == "GET" else 409
+        status = 200 if request.method == "GET" else 409 if form.is_valid() else 400
         return TemplateResponse(
             request, "workflows/admin/publish_review.html", context, status=status
         )

@@ -18,23 +18,18 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from idconfluence.validators import multi_line
 from workflows import documents
 from workflows.access import WORKFLOWS
 from workflows.admin import definitions
-from workflows.admin.run_now import RunNowWorkflowAdmin
 from workflows.console.graph_svg import graph_svg
 from workflows.console.highlights import diff_marks
 from workflows.diff import diff_documents
-from workflows.models import FrozenVersionError, Workflow, WorkflowVersion
+from workflows.models import Workflow, WorkflowVersion
 from workflows.services.recycle import NotInRecycleBin, workflow_delete
 from workflows.services.versions import (
     DraftExists,
-    PublishRefused,
     draft_from_version,
-    version_publish,
 )
-from workflows.status import VersionState
 
 
 class DiffForm(forms.Form):
@@ -69,15 +64,6 @@ class DiffForm(forms.Form):
         return data
 
 
-class PublishForm(forms.Form):
-    change_note = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
-        max_length=4000,
-        validators=[multi_line],
-        help_text="What changed and why: shown in the workflow's history.",
-    )
-
-
 class NotedVersionInline(definitions.VersionInline):
     fields = (  # type: ignore[assignment]
         "number",
@@ -90,7 +76,11 @@ class NotedVersionInline(definitions.VersionInline):
     readonly_fields = fields  # type: ignore[assignment]
 
 
-class HistoryWorkflowAdmin(RunNowWorkflowAdmin):
+# Layered on whatever Workflow admin is registered (Run now, builder, New from template).
+RegisteredWorkflowAdmin: type[admin.ModelAdmin] = type(admin.site._registry[Workflow])  # type: ignore[type-arg]
+
+
+class HistoryWorkflowAdmin(RegisteredWorkflowAdmin):  # type: ignore[misc, valid-type]
     inlines = [NotedVersionInline]
 
     def get_urls(self) -> list[Any]:
@@ -109,7 +99,8 @@ class HistoryWorkflowAdmin(RunNowWorkflowAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Workflow]:
         """The recycle bin's workflows are listed there, not here."""
-        return super().get_queryset(request).filter(deleted_at__isnull=True)
+        queryset: QuerySet[Workflow] = super().get_queryset(request)
+        return queryset.filter(deleted_at__isnull=True)
 
     # --- deleting moves to the recycle bin --------------------------------------------------
 
@@ -226,14 +217,6 @@ class GraphVersionAdmin(definitions.WorkflowVersionAdmin):
         queryset = super().get_queryset(request)
         return queryset.filter(workflow__in=WORKFLOWS.visible(request.user))
 
-    def get_urls(self) -> list[Any]:
-        info = f"{self.opts.app_label}_{self.opts.model_name}"
-        view = self.admin_site.admin_view(self.publish_view)
-        return [
-            path("<path:object_id>/publish/", view, name=f"{info}_publish"),
-            *super().get_urls(),
-        ]
-
     @admin.display(description="Graph")
     def graph(self, obj: WorkflowVersion) -> str:
         if obj.pk is None:
@@ -257,41 +240,6 @@ class GraphVersionAdmin(definitions.WorkflowVersionAdmin):
             and WORKFLOWS.can(request.user, "publish", version.workflow)
         }
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
-
-    def publish_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        version = self.get_object(request, unquote(object_id))
-        if version is None:
-            raise Http404(f"no version {object_id!r}")
-        WORKFLOWS.require(request.user, "publish", version.workflow)
-        form = PublishForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                version_publish(
-                    version=version,
-                    actor=request.user,
-                    change_note=form.cleaned_data["change_note"],
-                )
-            except PublishRefused as exc:
-                for block, problems in exc.by_block().items():
-                    form.add_error(
-                        None, f"{'block ' + block + ': ' if block else ''}{'; '.join(problems)}"
-                    )
-            except FrozenVersionError as exc:
-                form.add_error(None, str(exc))
-            else:
-                self.message_user(request, f"{version.workflow.slug} v{version.number} published.")
-                return HttpResponseRedirect(
-                    reverse("admin:workflows_workflow_versions", args=[version.workflow_id])
-                )
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": version,
-            "form": form,
-            "title": f"Publish {version.workflow.slug} v{version.number}",
-            "is_draft": version.state == VersionState.DRAFT,
-        }
-        return TemplateResponse(request, "workflows/admin/history/publish.html", context)
 
 
 admin.site.unregister(Workflow)

@@ -25,6 +25,7 @@ from workflows import jobs
 from workflows.access import WORKFLOWS
 from workflows.admin import runs
 from workflows.admin.common import ReadOnlyInline
+from workflows.admin.run_progress import StepResult
 from workflows.console.review_groups import (
     Group,
     failing_step,
@@ -86,7 +87,7 @@ class SignatureFilter(admin.SimpleListFilter):
         return queryset.filter(pk__in=group.execution_ids if group else [])
 
 
-class FailingFirstStepInline(ReadOnlyInline):
+class FailingFirstStepInline(StepResult, ReadOnlyInline):
     """The steps newest first: the failing one is the first row, not the last."""
 
     model = Step

@@ -58,7 +58,7 @@ class IndentedJSONField(IntakeJSONField):
 
 class RunNowForm(forms.Form):
     input = IndentedJSONField(
-        widget=forms.Textarea(attrs={"rows": 20, "cols": 90, "style": "font-family: monospace"}),
+        widget=forms.Textarea(attrs={"rows": 20, "cols": 90, "class": "idc-mono"}),
         help_text="The run's event, as a JSON object.",
     )
 
@@ -76,7 +76,7 @@ class RunNowWorkflowAdmin(definitions.WorkflowAdmin):
     def get_urls(self) -> list[Any]:
         name = f"{self.opts.app_label}_{self.opts.model_name}_run"
         view = self.admin_site.admin_view(self.run_now_view)
-        return [path("<path:object_id>/run/", view, name=name), *super().get_urls()]  # type: ignore[no-untyped-call]
+        return [path("<path:object_id>/run/", view, name=name), *super().get_urls()]
 
     def has_run_permission(self, request: HttpRequest, obj: Workflow | None = None) -> bool:
         return WORKFLOWS.can(request.user, "run", obj)

@@ -14,6 +14,8 @@ from idconfluence.jobs.admin import act_or_start
 from workflows import jobs
 from workflows.access import WORKFLOWS, can_operate_any, may_view_all, visible_through_workflow
 from workflows.admin.common import ReadOnlyAdmin, ReadOnlyInline
+from workflows.admin.run_progress import RunProgress, StepResult
+from workflows.admin.run_search import SEARCH_HELP, RunSearch
 from workflows.models import Execution, ParkedExecution, Run, Step
 from workflows.status import ExecutionState, StepState
 
@@ -23,14 +25,14 @@ STEP_FIELDS = (
     "block_key",
     "block_type",
     "state",
-    "outcome",
+    "result",
     "error",
     "duration_ms",
     "started_at",
 )
 
 
-class StepInline(ReadOnlyInline):
+class StepInline(StepResult, ReadOnlyInline):
     model = Step
     fields = STEP_FIELDS
     readonly_fields = STEP_FIELDS
@@ -120,9 +122,9 @@ def _executions(queryset: QuerySet[Any]) -> list[Execution]:
 
 
 @admin.register(Run)
-class RunAdmin(ThroughWorkflow, OperatorActions, ReadOnlyAdmin):
+class RunAdmin(ThroughWorkflow, RunProgress, RunSearch, OperatorActions, ReadOnlyAdmin):
     list_display = (
-        "id",
+        "name",
         "workflow",
         "version",
         "state",
@@ -134,6 +136,7 @@ class RunAdmin(ThroughWorkflow, OperatorActions, ReadOnlyAdmin):
     list_filter = ("state", "trigger_kind", "dry_run", "workflow", "created_at")
     date_hierarchy = "created_at"
     search_fields = ("workflow__slug", "trigger_ref")
+    search_help_text = SEARCH_HELP
     list_select_related = ("workflow", "version")
     readonly_fields = (
         "workflow",
@@ -144,6 +147,7 @@ class RunAdmin(ThroughWorkflow, OperatorActions, ReadOnlyAdmin):
         "input",
         "context",
         "dry_run",
+        "what_it_did",
         "started_by",
         "retriggered_from",
         "created_at",
@@ -153,9 +157,13 @@ class RunAdmin(ThroughWorkflow, OperatorActions, ReadOnlyAdmin):
     actions = ["retrigger", "cancel_run"]
     show_full_result_count = False
 
+    @admin.display(description="Run", ordering="-created_at")
+    def name(self, obj: Run) -> str:
+        return str(obj)
+
 
 @admin.register(Execution)
-class ExecutionAdmin(ThroughWorkflow, OperatorActions, ReadOnlyAdmin):
+class ExecutionAdmin(ThroughWorkflow, RunProgress, OperatorActions, ReadOnlyAdmin):
     workflow_path = "run__workflow"
 
     list_display = (
@@ -190,6 +198,7 @@ class ExecutionAdmin(ThroughWorkflow, OperatorActions, ReadOnlyAdmin):
         "failed_block",
         "waiting_block",
         "failure_reason",
+        "what_it_did",
         "checkpoint",
     )
     inlines = [StepInline]
@@ -249,11 +258,19 @@ class ReviewQueueAdmin(ExecutionAdmin):
 
 
 @admin.register(Step)
-class StepAdmin(ThroughWorkflow, ReadOnlyAdmin):
+class StepAdmin(ThroughWorkflow, StepResult, ReadOnlyAdmin):
     workflow_path = "execution__run__workflow"
 
     list_display = ("execution", *STEP_FIELDS)
     list_filter = ("state", "block_kind", "started_at")
-    readonly_fields = (*STEP_FIELDS, "execution", "block_kind", "input", "output", "finished_at")
+    readonly_fields = (
+        *STEP_FIELDS,
+        "edge_taken",
+        "execution",
+        "block_kind",
+        "input",
+        "output",
+        "finished_at",
+    )
     list_select_related = ("execution",)
     show_full_result_count = False

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -16,6 +16,8 @@ from workflows.access import WORKFLOWS
 from workflows.admin.common import ReadOnlyAdmin
 from workflows.admin.run_now import WHEN, upcoming_table  # importing registers Run now
 from workflows.admin.runs import ThroughWorkflow
+from workflows.admin.schedule_controls import ScheduleControls
+from workflows.admin.webhook_details import WebhookDetails
 from workflows.models_triggers import (
     TriggerSchedule,
     UnknownHookSource,
@@ -31,23 +33,41 @@ from workflows.services.triggers import (
 
 
 @admin.register(TriggerSchedule)
-class TriggerScheduleAdmin(ThroughWorkflow, ReadOnlyAdmin):
-    list_display = ("workflow", "cron", "timezone", "next_local", "next_utc", "last_fired_at")
+class TriggerScheduleAdmin(ThroughWorkflow, ScheduleControls, ReadOnlyAdmin):
+    list_display = (
+        "workflow",
+        "cron",
+        "timezone",
+        "schedule_state",
+        "next_local",
+        "next_utc",
+        "last_fired_at",
+    )
     list_filter = ("active", "timezone")
+    actions = ["pause", "resume", "fire_now"]
     list_select_related = ("workflow",)
     search_fields = ("workflow__slug", "workflow__name")
     fields = (
         "workflow",
         "cron",
         "timezone",
-        "active",
+        "calendar",
+        "schedule_state",
         "upcoming",
         "last_fired_at",
         "last_scheduled_for",
         "max_lateness_seconds",
-        "config",
     )
     readonly_fields = fields
+
+    def get_urls(self) -> list[Any]:
+        return [*self.control_urls(), *super().get_urls()]
+
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        context["can_control"] = self.has_control_permission(request, kwargs.get("obj"))
+        return super().render_change_form(request, context, *args, **kwargs)
 
     @admin.display(description="Next fire (local)", ordering="next_fire_at")
     def next_local(self, obj: TriggerSchedule) -> str:
@@ -60,17 +80,19 @@ class TriggerScheduleAdmin(ThroughWorkflow, ReadOnlyAdmin):
 
     @admin.display(description="Next five fire times")
     def upcoming(self, obj: TriggerSchedule) -> str:
-        return upcoming_table(obj)
+        return upcoming_table(obj) if obj.paused_at is None else "none while paused"
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(ThroughWorkflow, ReadOnlyAdmin):
+class WebhookEndpointAdmin(ThroughWorkflow, WebhookDetails, ReadOnlyAdmin):
     list_display = ("workflow", "address", "active", "has_secret", "secret_rotated_at")
     list_filter = ("active",)
     list_select_related = ("workflow",)
     fields = (
         "workflow",
         "address",
+        "auth_mode",
+        "mapping",
         "active",
         "secret_rotated_at",
         "previous_valid_until",
@@ -78,10 +100,6 @@ class WebhookEndpointAdmin(ThroughWorkflow, ReadOnlyAdmin):
     )
     readonly_fields = fields
     actions = ["rotate_secret", "new_address"]
-
-    @admin.display(description="Address")
-    def address(self, obj: WebhookEndpoint) -> str:
-        return endpoint_path(obj)
 
     @admin.display(description="Secret set", boolean=True)
     def has_secret(self, obj: WebhookEndpoint) -> bool:
@@ -109,11 +127,18 @@ class WebhookEndpointAdmin(ThroughWorkflow, ReadOnlyAdmin):
     @admin.action(permissions=["rotate"], description="Rotate the signing secret (shown once)")
     def rotate_secret(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
         for endpoint in self._changeable(request, queryset):
+            had_one = endpoint.has_secret
             secret = endpoint_rotate_secret(endpoint=endpoint, actor=request.user)
+            after = (
+                "The previous secret keeps working for 24 hours."
+                if had_one
+                else "This is the endpoint's first secret: deliveries are refused until the "
+                "sender signs with it."
+            )
             self.message_user(
                 request,
                 f"{endpoint.workflow.slug}: new signing secret {secret} — copy it now, it is "
-                "not shown again. The previous secret keeps working for 24 hours.",
+                f"not shown again. {after}",
                 messages.WARNING,
             )
 

@@ -58,7 +58,7 @@ def schedules_fire_due(*, now: datetime | None = None) -> int:
     """Fire every due schedule's owed instants; returns how many runs it stored (parked ones too).
     A schedule that cannot be fired is logged and skipped; the others still fire."""
     now = now or timezone.now()
-    due = TriggerSchedule.objects.filter(active=True, next_fire_at__lte=now)
+    due = TriggerSchedule.objects.filter(active=True, paused_at=None, next_fire_at__lte=now)
     handled = 0
     for pk in list(due.order_by("next_fire_at").values_list("pk", flat=True)[:BATCH]):
         try:
@@ -73,7 +73,7 @@ def _fire(pk: int, now: datetime) -> int:
         schedule = (
             TriggerSchedule.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("workflow")
-            .filter(pk=pk, active=True, next_fire_at__lte=now)
+            .filter(pk=pk, active=True, paused_at=None, next_fire_at__lte=now)
             .first()
         )
         if schedule is None:

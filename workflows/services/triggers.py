@@ -17,6 +17,7 @@ from django.utils import timezone
 from audit.services import record
 from workflows.access import WORKFLOWS
 from workflows.engine.errors import ExpressionError
+from workflows.engine.samples import event_skeleton
 from workflows.models import Execution, Run, Workflow, WorkflowVersion
 from workflows.models_triggers import TriggerSchedule, WebhookEndpoint
 from workflows.programs import load_program
@@ -167,8 +168,10 @@ def trigger_sample(version: WorkflowVersion | None) -> dict[str, Any]:
     program = load_program(version)
     trigger = program.graph.trigger()
     sample = program.block(trigger.key).config.get("sample") or {}
+    if not sample:  # nothing declared: what the workflow reads, with plausible values
+        return event_skeleton(program)
     receive = getattr(program.types[trigger.key], "receive", None)
-    if receive is None or not sample:
+    if receive is None:
         return dict(sample)
     try:
         event = receive(program.configs[trigger.key], sample).event

@@ -178,6 +178,70 @@ def draft_touch(*, version: WorkflowVersion, actor: Any) -> WorkflowVersion:
     return version
 
 
+def first_draft_document(workflow: Workflow) -> dict[str, Any]:
+    """The graph a new workflow starts from: one manual trigger, ready for its next block."""
+    return {
+        "format": documents.FORMAT,
+        "workflow": {
+            "slug": workflow.slug,
+            "name": workflow.name,
+            "description": workflow.description,
+        },
+        "blocks": [
+            {
+                "key": "start",
+                "kind": "trigger",
+                "type": "manual",
+                "label": "Run now",
+                "config": {},
+                "position": {"x": 0, "y": 0},
+            }
+        ],
+        "edges": [],
+    }
+
+
+def workflow_first_draft(*, workflow: Workflow, actor: Any) -> WorkflowVersion:
+    """A workflow made in the console gets its draft at once (a trigger-only graph), so it can
+    be edited there; refused (DraftExists) when it already has one."""
+    return draft_save(
+        workflow=workflow, document=first_draft_document(workflow), actor=actor, replace=False
+    )
+
+
+def draft_checksum_refresh(*, version: WorkflowVersion, actor: Any) -> WorkflowVersion:
+    """After a block or edge of a draft was edited row by row (the console): as `draft_touch`;
+    a frozen version is left alone (its checksum was taken when it was published)."""
+    if not version.is_draft:
+        return version
+    return draft_touch(version=version, actor=actor)
+
+
+def draft_trigger_set(
+    *, workflow: Workflow, type_name: str, config: dict[str, Any], actor: Any
+) -> WorkflowVersion:
+    """Set the trigger of the workflow's draft (made from the published version, or the first
+    draft, when there is none): the console's schedule form writes here; publishing applies it."""
+    with transaction.atomic():
+        draft = workflow.versions.select_for_update().filter(state=VersionState.DRAFT).first()
+        if draft is None:
+            source = workflow.versions.order_by("-number").first()
+            draft = (
+                draft_from_version(version=source, actor=actor)
+                if source is not None
+                else workflow_first_draft(workflow=workflow, actor=actor)
+            )
+        trigger = draft.blocks.filter(kind="trigger").order_by("id").first()
+        if trigger is None:
+            Block.objects.create(
+                version=draft, key="start", kind="trigger", type=type_name, config=config
+            )
+        else:
+            trigger.type, trigger.config = type_name, config
+            trigger.save(update_fields=["type", "config"])
+        return draft_checksum_refresh(version=draft, actor=actor)
+
+
 def draft_issues(version: WorkflowVersion) -> list[Issue]:
     from connectors.services import supported_operations
 
