@@ -13,7 +13,7 @@ from guardian.shortcuts import assign_perm
 from rest_framework.test import APIClient
 
 from connectors.models import Connector
-from workflows.models import Workflow
+from workflows.models import FourEyes, Workflow
 from workflows.services.versions import workflow_import
 
 JOINER = Path(__file__).resolve().parents[2] / "workflows" / "demo" / "joiner.json"
@@ -61,7 +61,11 @@ def directory() -> Connector:
 
 @pytest.fixture
 def joiner(directory: Connector) -> Workflow:
-    return workflow_import(document=joiner_document(), actor=None, publish=True).workflow
+    """Four-eyes off: these tests are about the builder; tests/access attacks four-eyes."""
+    workflow = workflow_import(document=joiner_document(), actor=None, publish=True).workflow
+    workflow.four_eyes = FourEyes.OFF
+    workflow.save(update_fields=["four_eyes"])
+    return workflow
 
 
 EDITOR_PERMS = (
@@ -69,6 +73,7 @@ EDITOR_PERMS = (
     "workflows.change_workflow",
     "workflows.publish_workflow",
     "workflows.run_workflow",
+    "connectors.use_connector",  # the joiner's blocks call the directory
 )
 
 

@@ -91,7 +91,7 @@ def test_publish_with_a_change_note(api: APIClient, joiner: Workflow) -> None:
     assert response.json()["number"] == 2
     assert published_number(joiner) == 2
     event = AuditEvent.objects.filter(action="workflow.published").order_by("-seq").first()
-    assert event is not None and event.details["note"] == "First from the builder"
+    assert event is not None and event.details["change_note"] == "First from the builder"
 
 
 def test_publish_refuses_an_invalid_draft_with_its_problems(
@@ -121,7 +121,7 @@ def test_publish_refuses_a_revision_the_person_did_not_see(
 def test_publish_needs_a_note_and_the_permission(api: APIClient, joiner: Workflow) -> None:
     draft = saved(api, joiner, lambda d: None)
     blank = api.post(url(joiner, "draft/publish/"), {"revision": draft["revision"], "note": "  "})
-    assert blank.status_code == 400 and "note" in blank.json()
+    assert blank.status_code == 400 and "note" in blank.json()["errors"]
     changer = client_for(
         person("cara", "workflows.view_workflow", "workflows.change_workflow", workflow=joiner)
     )

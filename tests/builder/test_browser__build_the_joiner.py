@@ -14,7 +14,7 @@ from guardian.shortcuts import assign_perm
 
 from connectors.models import Connector, LocalGrant
 from workflows import documents
-from workflows.models import Workflow
+from workflows.models import FourEyes, Workflow
 
 from .browser import browser_page, drop_block, wire
 
@@ -95,7 +95,11 @@ def test_build_the_joiner_on_the_canvas(live_server: Any, monkeypatch: pytest.Mo
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     sync_api = pytest.importorskip("playwright.sync_api")
     Connector.objects.create(name="local-directory", type="local")
-    workflow = Workflow.objects.create(slug="joiner-built", name="Joiner built in the builder")
+    # One person builds and publishes here; four-eyes (a second publisher) is attacked in
+    # tests/access/test_four_eyes__author_cannot_publish.py.
+    workflow = Workflow.objects.create(
+        slug="joiner-built", name="Joiner built in the builder", four_eyes=FourEyes.OFF
+    )
     with (
         sync_api.sync_playwright() as playwright,
         browser_page(playwright, live_server, editor("erin")) as watched,
