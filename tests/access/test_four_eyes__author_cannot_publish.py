@@ -9,6 +9,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -55,7 +56,9 @@ def test_the_author_is_refused_by_the_service_and_the_page(world: World) -> None
     page = client.get(review_url(draft))
     assert page.status_code == 200
     assert b'id="refusal"' in page.content and b'name="_publish"' not in page.content
-    refused = client.post(review_url(draft))
+    refused = client.post(
+        review_url(draft), {"change_note": "Staff-EU", "reviewed_checksum": draft.checksum}
+    )
     assert refused.status_code == 409
     assert "you changed draft" in refused.content.decode()
     draft.refresh_from_db()
@@ -102,10 +105,17 @@ def test_a_second_person_sees_the_full_review_and_publishes(world: World) -> Non
     assert review.four_eyes and review.refusal == ""
     assert 'name="_publish"' in html
 
-    published = client.post(review_url(draft), {"reviewed_checksum": draft.checksum})
+    published = client.post(
+        review_url(draft),
+        {"change_note": "Joiners join Staff-EU", "reviewed_checksum": draft.checksum},
+    )
     assert published.status_code == 302
+    assert published["Location"] == reverse(
+        "admin:workflows_workflow_versions", args=[world.mine.pk]
+    )
     draft.refresh_from_db()
     assert (draft.state, draft.published_by) == (VersionState.PUBLISHED, reviewer)
+    assert draft.change_note == "Joiners join Staff-EU"
 
 
 def test_publish_needs_the_publish_permission_even_without_four_eyes(world: World) -> None:
@@ -204,7 +214,7 @@ def test_a_draft_changed_after_the_review_is_not_published(world: World) -> None
     sneaky["blocks"][1]["config"]["args"]["group"] = "Domain-Admins"
     draft_save(workflow=world.mine, document=sneaky, actor=world.people["compliance"])
 
-    refused = client.post(review_url(draft), {"reviewed_checksum": seen})
+    refused = client.post(review_url(draft), {"change_note": "Staff-EU", "reviewed_checksum": seen})
     assert refused.status_code == 409
     assert "after you reviewed it" in refused.content.decode()
     draft.refresh_from_db()

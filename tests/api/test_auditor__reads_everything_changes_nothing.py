@@ -17,13 +17,23 @@ from tests.approvals.support import waiting_run
 from tests.support.factories import published
 from tests.triggers.conftest import triggered
 from workflows.models import Execution, Run, Workflow, WorkflowVersion
+from workflows.services.versions import draft_from_version
 
 pytestmark = pytest.mark.django_db
 UNSAFE = ("post", "put", "patch", "delete")
+# The builder's checks: a POST only because they carry a body; they compute an answer and write
+# nothing (the state below proves it), and the builder lets a viewer call them.
+CHECKS = {
+    "/api/v1/builder/block-types/outcomes/",
+    "/api/v1/builder/expressions/check/",
+    "/api/v1/builder/workflows/{id}/draft/validate/",
+}
 
 
 def _ids() -> dict[str, Any]:
-    hooked = published(triggered("audited-hires", "webhook")).workflow
+    version = published(triggered("audited-hires", "webhook"))
+    hooked = version.workflow
+    draft_from_version(version=version, actor=None)  # the builder reads it (never makes it)
     run, task = waiting_run()
     connector = Connector(name="directory", type="local", config={})
     connector.save()
@@ -76,6 +86,9 @@ def test_an_auditor_reads_everything_and_changes_nothing(client: Client) -> None
                 response = auditor.get(url)
                 assert response.status_code == 200, (url, response.content[:300])
                 read.append(url)
+            elif method == "post" and path in CHECKS:
+                response = auditor.post(url, {}, format="json")
+                assert response.status_code in (200, 400), (url, response.content[:300])
             elif method in UNSAFE:
                 response = getattr(auditor, method)(url, {}, format="json")
                 assert response.status_code == 403, (method, url, response.content[:300])

@@ -1,5 +1,6 @@
 """An operator does a joiner through the API alone, as a machine client with one token: create
-the connectors, import and publish the joiner workflow, rotate its webhook secret, receive a
+the connectors, import the joiner workflow and have it published (four-eyes: a second person's
+API client publishes what the operator imported), rotate its webhook secret, receive a
 signed HR event, read the run and its executions with their steps, and retry the execution that
 parked on a connector pointed at a dead port once the connector is fixed."""
 
@@ -35,6 +36,8 @@ OPERATOR = (
     "workflows.run_workflow",
     "workflows.operate_execution",
 )
+# The second person of four-eyes: reads workflows and publishes them, changes nothing else.
+REVIEWER = ("workflows.view_workflow", "workflows.publish_workflow")
 HIRE = {
     "eventId": "hire-0001",
     "worker": {
@@ -90,11 +93,27 @@ def test_an_operator_does_a_joiner_through_the_api_alone(httpserver: Any) -> Non
     )
     assert board["secrets_set"] == ["token"] and "tok-REVIEW" not in json.dumps(board)
 
-    # 2. Import and publish the joiner.
-    version = call(
-        "post", "workflows/import/", {"document": joiner_from_hr(), "publish": True}, 201
+    # 2. Import and publish the joiner. It grants access, so four-eyes holds: the operator who
+    # imported the draft may not publish it (in one call or two); a second person does, through
+    # the API too.
+    refused = call(
+        "post", "workflows/import/", {"document": joiner_from_hr(), "publish": True}, 403
     )
-    assert version["state"] == "published" and version["number"] == 1
+    assert "another person with publish permission" in refused["detail"]
+    assert call("get", "workflows/?slug=joiner-standard-access")["results"] == []  # all or nothing
+    draft = call("post", "workflows/import/", {"document": joiner_from_hr()}, 201)
+    assert draft["state"] == "draft" and draft["number"] == 1
+    workflow = call("get", "workflows/?slug=joiner-standard-access")["results"][0]
+    refused = call("post", f"workflows/{workflow['id']}/publish/", {"version": 1}, 403)
+    assert "you changed draft v1 last" in refused["detail"]
+    reviewer = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(user_with('reviewer', REVIEWER))[1]}")
+    version = reviewer.post(
+        f"/api/v1/workflows/{workflow['id']}/publish/",
+        data=json.dumps({"version": 1}),
+        content_type="application/json",
+    )
+    assert version.status_code == 200, version.content[:500]
+    assert version.json()["state"] == "published" and version.json()["number"] == 1
     workflow = call("get", "workflows/?slug=joiner-standard-access")["results"][0]
     assert workflow["published_version"] == 1
     exported = call("get", f"workflows/{workflow['id']}/export/")
@@ -150,7 +169,8 @@ def test_an_operator_does_a_joiner_through_the_api_alone(httpserver: Any) -> Non
         "connector.created",
         "connector.changed",
         "workflow.imported",
-        "workflow.published",
         "webhook.secret_rotated",
         "run.retried",
     } <= acted
+    assert "workflow.published" not in acted
+    assert AuditEvent.objects.filter(actor_label="reviewer", action="workflow.published").exists()
