@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from guardian.shortcuts import assign_perm
 from rest_framework.test import APIClient
 
@@ -54,8 +54,23 @@ def user_with(username: str, perms: tuple[str, ...] = ()) -> Any:
     return get_user_model().objects.get(pk=user.pk)  # a fresh permission cache
 
 
+# The groups the access migration creates (workflows/0009_access_groups): the roles as shipped.
+ROLE_GROUPS = {
+    "manager": "Compliance managers",
+    "operator": "Operators",
+    "approver": "Approvers",
+    "auditor": "Auditors",
+    "nobody": None,
+}
+
+
 def role_user(role: str) -> Any:
-    return user_with(f"{role}-user", ROLE_PERMISSIONS[role])
+    """A person in the role's group, holding nothing else (so the shipped roles are tested)."""
+    user = user_with(f"{role}-user")
+    group = ROLE_GROUPS[role]
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return get_user_model().objects.get(pk=user.pk)
 
 
 def grant(user: Any, perms: tuple[str, ...], obj: Any) -> None:
