@@ -38,13 +38,17 @@ def test_publish_with_a_change_note_shows_in_the_history(
     draft = draft_save(workflow=workflow, document=four_step(), actor=None)
     page = admin_client_.get(f"/admin/workflows/workflowversion/{draft.pk}/change/")
     assert 'id="publish-link"' in page.content.decode()
-    url = f"/admin/workflows/workflowversion/{draft.pk}/publish/"
-    refused = admin_client_.post(url, {"change_note": "bad\x07note"})
-    assert refused.status_code == 200 and 'class="errorlist' in refused.content.decode()
+    url = f"/admin/workflows/workflowversion/{draft.pk}/publish/"  # the four-eyes review page
+    review = admin_client_.get(url)
+    assert review.status_code == 200 and 'name="change_note"' in review.content.decode()
+    reviewed = {"reviewed_checksum": draft.checksum}
+    refused = admin_client_.post(url, {"change_note": "bad\x07note", **reviewed})
+    assert refused.status_code == 400 and 'class="errorlist' in refused.content.decode()
     draft.refresh_from_db()
     assert draft.state == "draft"  # nothing half-written
-    done = admin_client_.post(url, {"change_note": "Staff group renamed"})
+    done = admin_client_.post(url, {"change_note": "Staff group renamed", **reviewed})
     assert done.status_code == 302
+    assert done["Location"] == f"/admin/workflows/workflow/{workflow.pk}/versions/"
     draft.refresh_from_db()
     assert (draft.state, draft.change_note, draft.published_by.username) == (
         "published",

@@ -138,7 +138,7 @@ def test_executions_of_workflows_one_may_not_view_are_invisible_and_left_out(
     assign_perm("workflows.view_workflow", user, same[0].run.workflow)  # only four-step
     page = client.get(QUEUE).content.decode()
     assert "other-joiners" not in page
-    assert client.get(f"{QUEUE}{other.pk}/change/").status_code == 302  # not found: to the list
+    assert client.get(f"{QUEUE}{other.pk}/change/").status_code == 404  # not found
     ids = f"{same[0].pk},{other.pk}"
     client.post(ACT + "retry/", {"ids": ids, "confirm": "yes"})
     assert Execution.objects.get(pk=other.pk).state == "parked"

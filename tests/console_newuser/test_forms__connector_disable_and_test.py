@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from connectors.access import CONNECTORS
 from connectors.models import Connector
 from idconfluence.jobs.models import AdminJob
 from tests.console_newuser.support import demo_joiner
@@ -61,5 +62,8 @@ def test_test_connection_is_post_only_and_needs_change_rights() -> None:
     assert admin.post(url).status_code == 302
     assert AdminJob.objects.count() == 1
     viewer = get_user_model().objects.create_user("val", password="pw", is_staff=True)
+    CONNECTORS.grant(viewer, local, ["view"])  # may see it, may not change it
     assert signed_in(viewer).post(url).status_code == 403
+    stranger = get_user_model().objects.create_user("sam", password="pw", is_staff=True)
+    assert signed_in(stranger).post(url).status_code == 404  # another's connector is absent
     assert AdminJob.objects.count() == 1

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from tests.console_newuser.test_browser__triggers import hr_hook, nightly
 from tests.support.factories import admin_user, published
+from workflows.access import WORKFLOWS
 from workflows.admin.schedule_form import ScheduleForm, holiday_choices
 from workflows.models import Run
 from workflows.models_triggers import TriggerSchedule, WebhookEndpoint
@@ -78,10 +79,14 @@ def test_holiday_choices_hold_markets_countries_and_regions() -> None:
 def test_test_send_needs_change_rights_on_the_workflow() -> None:
     endpoint = WebhookEndpoint.objects.get(workflow=published(hr_hook()).workflow)
     viewer = get_user_model().objects.create_user("val", password="pw", is_staff=True)
+    WORKFLOWS.grant(viewer, endpoint.workflow, ["view"])  # may see it, may not change it
     client = Client()
     client.force_login(viewer)
     url = f"/admin/workflows/webhookendpoint/{endpoint.pk}/test-send/"
     assert client.post(url).status_code == 403
+    stranger = Client()
+    stranger.force_login(get_user_model().objects.create_user("sam", password="pw", is_staff=True))
+    assert stranger.post(url).status_code == 404  # another's workflow's endpoint is absent
     admin = Client()
     admin.force_login(admin_user())
     answer = admin.post(url, follow=True)
