@@ -46,7 +46,7 @@ def test_the_list_and_change_page_link_to_the_builder(joiner: Workflow) -> None:
 
 
 def test_people_who_may_not_view_the_workflow_are_refused(joiner: Workflow) -> None:
-    client = signed_in(person("nobody"))  # another's workflow is not there for them (as on its page)
+    client = signed_in(person("nobody"))  # another's workflow: not there for them
     assert client.get(f"/admin/workflows/workflow/{joiner.pk}/builder/").status_code == 404
     viewer = signed_in(person("bo2", "workflows.view_workflow"))
     assert viewer.get("/admin/workflows/workflow/999999/builder/").status_code == 404
