@@ -20,34 +20,16 @@ from workflows.engine.graph import Issue
 from workflows.models import Run, Workflow, WorkflowVersion
 from workflows.services.executions import execution_run
 from workflows.services.runs import run_start
-from workflows.services.versions import draft_from_version, draft_issues, draft_save
+from workflows.services.versions import (
+    draft_from_version,
+    draft_issues,
+    draft_save,
+    first_draft_document,
+)
 from workflows.status import LIVE_EXECUTION_STATES, TriggerKind, VersionState
 
 _EDGE_MESSAGE = re.compile(r"(?:has no outcome|outcome) '([^']*)'(?: is wired twice)?$")
 _PATH = re.compile(r"^(blocks|edges)/(\d+)\b")
-
-
-def empty_document(workflow: Workflow) -> dict[str, Any]:
-    """A graph with only a manual trigger: the smallest draft that can be drawn from."""
-    return {
-        "format": documents.FORMAT,
-        "workflow": {
-            "slug": workflow.slug,
-            "name": workflow.name,
-            "description": workflow.description,
-        },
-        "blocks": [
-            {
-                "key": "start",
-                "kind": "trigger",
-                "type": "manual",
-                "label": "Start",
-                "config": {},
-                "position": {"x": 0, "y": 0},
-            }
-        ],
-        "edges": [],
-    }
 
 
 def draft_open(*, workflow: Workflow, actor: Any) -> WorkflowVersion:
@@ -63,7 +45,7 @@ def draft_open(*, workflow: Workflow, actor: Any) -> WorkflowVersion:
         published = workflow.published_version
         if published is not None:
             return draft_from_version(version=published, actor=actor)
-        return draft_save(workflow=workflow, document=empty_document(workflow), actor=actor)
+        return draft_save(workflow=workflow, document=first_draft_document(workflow), actor=actor)
 
 
 @dataclass(frozen=True)
