@@ -25,6 +25,7 @@ from audit.chain import GENESIS_HASH, content_of, hash_content
 from audit.models import ActorKind, AuditChainHead, AuditEvent, EventContent, PendingAuditEvent
 from audit.redaction import json_ready
 from idconfluence.conf import idc_settings
+from idconfluence.sql import values_insert
 
 if TYPE_CHECKING:
     from typing import NotRequired, TypedDict
@@ -218,6 +219,11 @@ def sequenced() -> bool:
     return connection.vendor == "postgresql" and bool(idc_settings.AUDIT_SEQUENCER)
 
 
+def append(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Store built events (see `build`) in the current transaction, as `record` does."""
+    return _append(events)
+
+
 def _append(events: list[AuditEvent]) -> list[AuditEvent]:
     """Store `events` in the current transaction: pending for the sequencer, or chained now."""
     now = timezone.now()
@@ -271,12 +277,21 @@ def _insert(
     params: list[Any] | None = None,
 ) -> None:
     """One multi-row INSERT of `events` into `model`'s table (raw: the ORM's bulk_create
-    costs more than the statement). Names come from the models' metadata; values are parameters."""
-    fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    rows = ", ".join([f"({', '.join(['%s'] * len(fields))})"] * len(events))
-    sql = f"{prefix}INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {rows}"  # noqa: S608
-    values = [f.get_db_prep_save(getattr(e, f.attname), connection) for e in events for f in fields]
+    costs more than the statement)."""
+    sql, values = values_insert(model, _as(model, events))
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*(params or []), *values])
+        cursor.execute(prefix + sql, [*(params or []), *values])
+
+
+def pending_insert(events: list[AuditEvent], *, only_if: str) -> tuple[str, list[Any]]:
+    """For a caller's own statement (PostgreSQL, sequencer on): the INSERT of `events` as
+    pending rows, made only if the CTE `only_if` returned a row; the events are stamped now."""
+    now = timezone.now()
+    for event in events:
+        event.occurred_at = now
+    return values_insert(PendingAuditEvent, _as(PendingAuditEvent, events), only_if=only_if)
+
+
+def _as(model: type[EventContent], events: list[AuditEvent]) -> list[EventContent]:
+    """Events as rows of `model`: both share EventContent's fields, which is all that is read."""
+    return events  # type: ignore[return-value]

@@ -7,6 +7,7 @@ and `connector_rotate_secrets` (re-encryption under the newest key).
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from typing import Any
 
 from django.db import transaction
@@ -63,6 +64,42 @@ def get_many(names: set[str]) -> dict[str, ConnectorType | ConnectorNotFound]:
             found[name] = ConnectorNotFound(f"connector {name!r} is disabled")
         else:
             found[name] = row.instance()
+    return found
+
+
+_INSTANCES_KEPT = 256
+_instances: OrderedDict[tuple[str, str], ConnectorType] = OrderedDict()
+
+
+def get_current(
+    states: dict[str, list[Any]], names: set[str]
+) -> dict[str, ConnectorType | ConnectorNotFound]:
+    """As `get_many`, from each connector's [enabled, fingerprint] read with the execution's
+    claim: an instance built once per fingerprint of its type, config and secrets is reused (no
+    query, no decryption), and any change to the row gives a new one."""
+    found: dict[str, ConnectorType | ConnectorNotFound] = {}
+    for name in names:
+        state = states.get(name)
+        if state is None:
+            found[name] = ConnectorNotFound(f"no connector named {name!r}")
+            continue
+        enabled, fingerprint = state
+        if not enabled:
+            found[name] = ConnectorNotFound(f"connector {name!r} is disabled")
+            continue
+        key = (name, str(fingerprint))
+        instance = _instances.get(key)
+        if instance is None:
+            try:
+                instance = _instances[key] = get(name)
+            except ConnectorNotFound as exc:  # removed or disabled since the claim read it
+                found[name] = exc
+                continue
+            while len(_instances) > _INSTANCES_KEPT:
+                _instances.popitem(last=False)
+        else:
+            _instances.move_to_end(key)
+        found[name] = instance
     return found
 
 

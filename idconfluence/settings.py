@@ -236,6 +236,7 @@ IDCONFLUENCE = {
     # Executions committed within this many ms share one queue message, up to the batch size.
     "ENQUEUE_DELAY_MS": env_int("IDC_ENQUEUE_DELAY_MS", 5),
     "ENQUEUE_BATCH_SIZE": env_int("IDC_ENQUEUE_BATCH_SIZE", 20),
+    "ENQUEUE_INTERVAL_MS": env_int("IDC_ENQUEUE_INTERVAL_MS", 20),
 }
 if not IDCONFLUENCE["ENCRYPTION_KEYS"] and not DEBUG:
     raise ImproperlyConfigured(

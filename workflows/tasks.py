@@ -6,6 +6,7 @@ import time
 
 from idconfluence.conf import idc_settings
 from workflows import queue
+from workflows.services.claim import ClaimBatch
 from workflows.services.executions import execution_run
 from workflows.services.schedules import schedules_fire_due
 
@@ -21,12 +22,13 @@ def execute_many(execution_ids: list[int]) -> str:
     started = time.monotonic()
     window = float(idc_settings.EXECUTION_WINDOW_SECONDS)
     states: dict[str, int] = {}
+    batch = ClaimBatch(execution_ids)
     for index, execution_id in enumerate(execution_ids):
         if index and time.monotonic() - started > window:
             queue.enqueue_many_or_leave_to_watchdog(execution_ids[index:])
             states["sent back"] = len(execution_ids) - index
             break
-        state = execution_run(execution_id=execution_id)
+        state = execution_run(execution_id=execution_id, batch=batch)
         states[state] = states.get(state, 0) + 1
     return ", ".join(f"{count} {state}" for state, count in states.items())
 

@@ -22,7 +22,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from approvals.services.opening import task_open
-from audit.services import batch as audit_batch
+from audit.services import append as append_events
 from connectors.base import READ_ONLY_OPERATIONS, Outcome, Result
 from idconfluence.ops.logs import log_context
 from idconfluence.redaction import storable
@@ -32,9 +32,10 @@ from workflows.engine.errors import WindowExceeded
 from workflows.engine.program import Program
 from workflows.engine.runner import Failed, Finished, NeedsCall, NeedsWait, Walk
 from workflows.models import Execution, Run
-from workflows.services.claim import Claim, execution_claim
+from workflows.services import execution_sql
+from workflows.services.claim import Claim, ClaimBatch
 from workflows.services.guard import DeadlineGuard
-from workflows.services.run_audit import audit_execution
+from workflows.services.run_audit import audit_execution, execution_event
 from workflows.services.step_writer import StepWriter, intent_row
 from workflows.status import ExecutionState, RunState
 
@@ -47,9 +48,10 @@ class FencedOut(Exception):
     """The execution is no longer this worker's (parked by the watchdog or the guard)."""
 
 
-def execution_run(*, execution_id: int, worker: str = "") -> str:
-    """Claim and perform an execution; returns its final state ('skipped' if not claimable)."""
-    claim = execution_claim(execution_id=execution_id, worker=worker)
+def execution_run(*, execution_id: int, worker: str = "", batch: ClaimBatch | None = None) -> str:
+    """Claim and perform an execution; returns its final state ('skipped' if not claimable).
+    `batch`: the claims of the message it came in, which read their executions together."""
+    claim = (batch or ClaimBatch([execution_id])).claim(execution_id, worker)
     if claim is None:
         return "skipped"
     run = claim.execution.run
@@ -204,7 +206,8 @@ class _Performer:
         self.writer.stored(final=[r.seq for r in rows], intents=[intent.seq])
 
     def _finish(self, state: str, reason: str, block: str) -> None:
-        """One commit: every step left, the execution's and the run's state, their audit events."""
+        """One commit: every step left, the execution's and the run's state, their audit events
+        (on PostgreSQL one statement, see execution_sql.py; the ORM's statements elsewhere)."""
         walk = self.walk
         rows = self.writer.pending(walk.steps if walk else [])
         open_intents = self.writer.intents - {row.seq for row in rows}
@@ -212,30 +215,48 @@ class _Performer:
             ExecutionState.SUCCEEDED.value: RunState.SUCCEEDED,
             ExecutionState.WAITING.value: RunState.WAITING,
         }.get(str(state), RunState.FAILED)
+        ending = {
+            "state": state,
+            "failure_reason": reason,
+            "failed_block": block if state == ExecutionState.PARKED else "",
+            "waiting_block": block if state == ExecutionState.WAITING else "",
+        }
+        run_fields: dict[str, Any] = {"state": run_state}
+        if walk is not None:
+            run_fields["context"] = _saved(walk.context)
+        ended = {"reason": reason, "block": block}
+        events = [execution_event(self.execution, action, info) for action, info in self.audit]
+        events.append(execution_event(self.execution, f"execution.{state}", ended))
+        events.append(execution_event(self.execution, f"run.{run_state}", {}, target=self.run))
+        opens_task = state == ExecutionState.WAITING and self.waiting_task is not None
+        finished = run_state != RunState.WAITING
+        one_statement = execution_sql.available()
+        in_statement = one_statement and execution_sql.stores_events()
+        alone = in_statement and not open_intents and not opens_task  # no transaction needed
         try:
-            with transaction.atomic(), audit_batch():
-                self._fence(
-                    state=state,
-                    finished_at=Now(),
-                    failure_reason=reason,
-                    failed_block=block if state == ExecutionState.PARKED else "",
-                    waiting_block=block if state == ExecutionState.WAITING else "",
-                )
-                self.writer.write(rows)
+            with contextlib.nullcontext() if alone else transaction.atomic():
+                if one_statement:
+                    written = execution_sql.finish(
+                        execution=self.execution,
+                        lease=self.lease,
+                        fields=ending,
+                        steps=rows,
+                        run_fields=run_fields,
+                        run_finished=finished,
+                        events=events if in_statement else [],
+                    )
+                    if not written:
+                        raise FencedOut(f"execution {self.execution.pk} is no longer this worker's")
+                else:
+                    self._fence(finished_at=Now(), **ending)
+                    self.writer.write(rows)
+                    if finished:
+                        run_fields["finished_at"] = Now()
+                    Run.objects.filter(pk=self.run.pk).update(**run_fields)
                 self.writer.close_open_intents(open_intents, reason)
-                fields: dict[str, Any] = {"state": run_state}
-                if walk is not None:
-                    fields["context"] = _saved(walk.context)
-                if run_state != RunState.WAITING:
-                    fields["finished_at"] = Now()
-                Run.objects.filter(pk=self.run.pk).update(**fields)
-                for action, details in self.audit:
-                    audit_execution(self.execution, action, details)
-                audit_execution(
-                    self.execution, f"execution.{state}", {"reason": reason, "block": block}
-                )
-                audit_execution(self.execution, f"run.{run_state}", {}, target=self.run)
-                if state == ExecutionState.WAITING and self.waiting_task is not None:
+                if not in_statement:
+                    append_events(events)
+                if opens_task:
                     task_open(execution=self.execution, block_key=block, task=self.waiting_task)
         except FencedOut:
             if not self._committed_before(state):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit.services import record
+from audit.models import AuditEvent
+from audit.services import build, record
 from workflows.models import Execution, Run
 
 
@@ -46,4 +47,20 @@ def audit_execution(
         execution_id=execution.pk,
         details=details,
         actor_label=actor_label,
+    )
+
+
+def execution_event(
+    execution: Execution, action: str, details: dict[str, Any], target: Any = None
+) -> AuditEvent:
+    """The event `audit_execution` records, built but not stored: for a worker's own statement
+    (workflows/services/execution_sql.py), which stores it with the change."""
+    return build(
+        action=action,
+        actor_label="system",
+        target=target or execution,
+        workflow_id=execution.run.workflow_id,
+        run_id=execution.run.pk,
+        execution_id=execution.pk,
+        details=details,
     )

@@ -1,0 +1,85 @@
+"""Raw SQL built from the models' own metadata, for the few hot paths where the ORM's query
+building costs more than the statement (a worker's claim and finish, audit appends): names come
+from `_meta`, values are always parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any, TypeVar
+
+from django.db import connection, models
+
+M = TypeVar("M", bound=models.Model)
+
+
+def table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def stored_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    """The columns an INSERT gives values for: every concrete one but the generated key."""
+    return [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
+
+
+@cache
+def columns(model: type[models.Model]) -> str:
+    return ", ".join(connection.ops.quote_name(f.column) for f in model._meta.concrete_fields)
+
+
+@cache
+def _insert_parts(model: type[models.Model], typed: bool) -> tuple[str, str]:
+    """The column list and one row's placeholders (cast to the columns' types if `typed`)."""
+    fields = stored_fields(model)
+    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    casts = [f"::{f.db_type(connection)}" if typed else "" for f in fields]
+    return names, f"({', '.join(f'%s{cast}' for cast in casts)})"
+
+
+def values_insert(
+    model: type[models.Model],
+    objs: Sequence[models.Model],
+    *,
+    only_if: str = "",
+    on_conflict: str = "",
+) -> tuple[str, list[Any]]:
+    """One multi-row INSERT of `objs` (unsaved instances): the statement and its parameters.
+
+    `only_if` names a CTE of the same statement: the rows go in only if it returned a row (a
+    fenced write inserts nothing when the fence failed). Placeholders are then cast to their
+    columns' types, as rows selected from VALUES are not typed by the target table."""
+    names, row = _insert_parts(model, bool(only_if))
+    rows = ", ".join([row] * len(objs))
+    fields = stored_fields(model)
+    values = [f.get_db_prep_save(getattr(o, f.attname), connection) for o in objs for f in fields]
+    if only_if:
+        select = f"SELECT * FROM (VALUES {rows}) AS v WHERE EXISTS (SELECT 1 FROM {only_if})"  # noqa: S608
+    else:
+        select = f"VALUES {rows}"
+    sql = f"INSERT INTO {table(model)} ({names}) {select} {on_conflict}"
+    return sql.rstrip(), values
+
+
+def upsert_clause(model: type[models.Model], unique: Sequence[str], update: Sequence[str]) -> str:
+    """ON CONFLICT (unique) DO UPDATE SET each of `update` (field names) to the new row's."""
+    opts, quote = model._meta, connection.ops.quote_name
+    keys = ", ".join(quote(opts.get_field(name).column) for name in unique)
+    sets = ", ".join(
+        f"{quote(c)} = EXCLUDED.{quote(c)}" for c in (opts.get_field(n).column for n in update)
+    )
+    return f"ON CONFLICT ({keys}) DO UPDATE SET {sets}"
+
+
+def from_row(model: type[M], row: Sequence[Any]) -> M:
+    """An instance from a row of `columns(model)`, converted as the ORM converts its own reads
+    (JSON parsed, and so on)."""
+    fields = model._meta.concrete_fields
+    values = [converted(field, value) for field, value in zip(fields, row, strict=False)]
+    return model.from_db(connection.alias, [f.attname for f in fields], values)
+
+
+def converted(field: models.Field[Any, Any], value: Any) -> Any:
+    """A value read by a raw cursor, as the ORM would give it for `field`."""
+    for convert in field.get_db_converters(connection):
+        value = convert(value, field, connection)
+    return value
