@@ -205,9 +205,7 @@ def main() -> None:
     print(f"engine 5-block no-op:   {engine_rate:8.1f} executions/s")
     if redis:
         print(f"ratio engine / durable: {engine_rate / durable:8.2f}   (goal >= 0.80)")
-        print(
-            f"ratio engine / no-op:   {engine_rate / baseline:8.2f}   (no goal: writes nothing)"
-        )
+        print(f"ratio engine / no-op:   {engine_rate / baseline:8.2f}   (no goal: writes nothing)")
     else:
         print(f"ratio engine / bare:    {engine_rate / baseline:8.2f}   (goal >= 0.80)")
     print(f"commits per bare task:  {bare_per_task:8.2f}")

@@ -70,7 +70,8 @@ def test_a_batch_costs_two_commits_an_execution_and_its_events_seal_into_a_chain
             "execution.succeeded",
             "run.succeeded",
         ]
-        assert Execution.objects.get(pk=pk).steps.count() == 1 + 5 + 2  # trigger, chain, check, one branch
+        steps = Execution.objects.get(pk=pk).steps.count()
+        assert steps == 1 + 5 + 2  # the trigger, the chain, the check and one branch
 
     assert audit_seal_all() > 0
     assert not PendingAuditEvent.objects.exists()
