@@ -17,9 +17,11 @@ def table(model: type[models.Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def stored_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
-    """The columns an INSERT gives values for: every concrete one but the generated key."""
-    return [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
+def stored_fields(model: type[models.Model], with_pk: bool = False) -> list[models.Field[Any, Any]]:
+    """The columns an INSERT gives values for: every concrete one but the generated key (unless
+    the caller drew it from the sequence itself)."""
+    fields = model._meta.concrete_fields
+    return [f for f in fields if with_pk or not isinstance(f, models.AutoField)]
 
 
 @cache
@@ -28,9 +30,9 @@ def columns(model: type[models.Model]) -> str:
 
 
 @cache
-def _insert_parts(model: type[models.Model], typed: bool) -> tuple[str, str]:
+def _insert_parts(model: type[models.Model], typed: bool, with_pk: bool) -> tuple[str, str]:
     """The column list and one row's placeholders (cast to the columns' types if `typed`)."""
-    fields = stored_fields(model)
+    fields = stored_fields(model, with_pk)
     names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     casts = [f"::{f.db_type(connection)}" if typed else "" for f in fields]
     return names, f"({', '.join(f'%s{cast}' for cast in casts)})"
@@ -42,16 +44,18 @@ def values_insert(
     *,
     only_if: str = "",
     on_conflict: str = "",
+    with_pk: bool = False,
 ) -> tuple[str, list[Any]]:
     """One multi-row INSERT of `objs` (unsaved instances): the statement and its parameters.
 
     `only_if` names a CTE of the same statement: the rows go in only if it returned a row (a
     fenced write inserts nothing when the fence failed). Placeholders are then cast to their
-    columns' types, as rows selected from VALUES are not typed by the target table."""
-    names, row = _insert_parts(model, bool(only_if))
+    columns' types, as rows selected from VALUES are not typed by the target table. Values are
+    taken as `save()` takes them (`auto_now_add` stamps)."""
+    names, row = _insert_parts(model, bool(only_if), with_pk)
     rows = ", ".join([row] * len(objs))
-    fields = stored_fields(model)
-    values = [f.get_db_prep_save(getattr(o, f.attname), connection) for o in objs for f in fields]
+    fields = stored_fields(model, with_pk)
+    values = [f.get_db_prep_save(f.pre_save(o, True), connection) for o in objs for f in fields]
     if only_if:
         select = f"SELECT * FROM (VALUES {rows}) AS v WHERE EXISTS (SELECT 1 FROM {only_if})"  # noqa: S608
     else:

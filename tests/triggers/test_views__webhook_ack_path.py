@@ -15,9 +15,10 @@ from django.db import connection
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
+from audit.models import AuditEvent, PendingAuditEvent
 from tests.triggers.conftest import Sender, concurrently, webhook_sender
 from workflows import views_hooks
-from workflows.models import Run
+from workflows.models import Execution, Run
 from workflows.models_triggers import WebhookDelivery
 from workflows.services.triggers import endpoint_path
 
@@ -115,7 +116,36 @@ def test_an_accepted_delivery_is_one_commit_and_a_handful_of_queries(client: Cli
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_the_same_event_delivered_concurrently_starts_one_run(client: Client) -> None:
+def test_with_the_sequencer_an_accepted_delivery_is_one_write_statement(
+    client: Client, settings: Any
+) -> None:
+    """Production's path (issue 10): a read drawing the ids, then run, execution, delivery and
+    the pending `run.started` event in one statement, its own commit."""
+    settings.IDCONFLUENCE = {**settings.IDCONFLUENCE, "AUDIT_SEQUENCER": True}
+    sender = webhook_sender(client, slug="plain")
+    assert sender.post({"n": 0}, msg_id="warm-up").status_code == 202
+    with counting_commits() as commits, CaptureQueriesContext(connection) as queries:
+        response = sender.post({"n": 1, "user": "jane.doe"}, msg_id="measured")
+    assert response.status_code == 202
+    assert commits == []  # no transaction block: each statement commits on its own
+    ours = [q["sql"] for q in queries if "django_q" not in q["sql"]]
+    writes = [sql for sql in ours if sql.startswith("WITH")]
+    assert len(writes) == 1 and len(ours) <= 4, "\n".join(ours)  # lookup, rate, ids, write
+    run = Run.objects.get(pk=response.json()["run"])
+    assert run.executions.get().state == "queued"
+    assert WebhookDelivery.objects.get(event_key="measured").run == run
+    event = PendingAuditEvent.objects.get(action="run.started", run_id=run.pk)
+    assert (event.target_id, event.target_label) == (str(run.pk), str(run))
+    assert event.execution_id == run.executions.get().pk
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("sequencer", [False, True], ids=["chained", "sequenced"])
+def test_the_same_event_delivered_concurrently_starts_one_run(
+    client: Client, settings: Any, sequencer: bool
+) -> None:
+    settings.IDCONFLUENCE = {**settings.IDCONFLUENCE, "AUDIT_SEQUENCER": sequencer}
     sender = webhook_sender(client, slug="plain")
     body = b'{"n": 1}'
     headers = sender.signed(body, "msg_racing")
@@ -130,3 +160,8 @@ def test_the_same_event_delivered_concurrently_starts_one_run(client: Client) ->
     assert Run.objects.count() == 1
     assert {answer["run"] for answer in answers} == {Run.objects.get().pk}
     assert sorted(answer["status"] for answer in answers) == ["accepted"] + ["duplicate"] * 4
+    assert Execution.objects.count() == 1  # the refused ones left nothing half-written
+    started = AuditEvent if not sequencer else PendingAuditEvent
+    assert started.objects.filter(action="run.started").count() == 1
+    outcomes = sorted(WebhookDelivery.objects.values_list("outcome", flat=True))
+    assert outcomes == ["accepted"] + ["duplicate"] * 4

@@ -30,7 +30,7 @@ class NotRetryable(Exception):
     """The execution or run is not in a state that allows this operation (the message says why)."""
 
 
-def _enqueue_on_commit(execution: Execution) -> None:
+def enqueue_on_commit(execution: Execution) -> None:
     transaction.on_commit(lambda: queue.enqueue_or_leave_to_watchdog(execution.pk))
 
 
@@ -43,7 +43,7 @@ def _new_execution(run: Run, *, first: bool = False, **fields: Any) -> Execution
     execution = Execution.objects.create(
         run=run, number=number, enqueued_at=timezone.now(), enqueue_count=1, **fields
     )
-    _enqueue_on_commit(execution)
+    enqueue_on_commit(execution)
     return execution
 
 
@@ -53,6 +53,28 @@ def _check_input(event: dict[str, Any]) -> None:
         check_value(event)
     except IntakeError as exc:
         raise NotRunnable(f"the input is refused: {exc}") from exc
+
+
+def runnable_version(workflow: Workflow, version: WorkflowVersion | None) -> WorkflowVersion:
+    """The version a new run of `workflow` takes, or NotRunnable saying why there is none."""
+    if workflow.deleted_at is not None:
+        raise NotRunnable(f"workflow {workflow.slug!r} is in the recycle bin")
+    if not workflow.enabled:
+        raise NotRunnable(f"workflow {workflow.slug!r} is disabled")
+    version = version or workflow.published_version
+    if version is None:
+        raise NotRunnable(f"workflow {workflow.slug!r} has no published version")
+    return version
+
+
+def started_details(run: Run) -> dict[str, Any]:
+    """What `run.started` records."""
+    return {
+        "trigger": run.trigger_kind,
+        "version": run.version.number,
+        "dry_run": run.dry_run,
+        "trigger_ref": run.trigger_ref,
+    }
 
 
 def run_start(
@@ -72,13 +94,7 @@ def run_start(
     schedules and webhooks start runs with no person."""
     if retriggered_from is None:
         WORKFLOWS.require_person(actor, "run", workflow)
-    if workflow.deleted_at is not None:
-        raise NotRunnable(f"workflow {workflow.slug!r} is in the recycle bin")
-    if not workflow.enabled:
-        raise NotRunnable(f"workflow {workflow.slug!r} is disabled")
-    version = version or workflow.published_version
-    if version is None:
-        raise NotRunnable(f"workflow {workflow.slug!r} has no published version")
+    version = runnable_version(workflow, version)
     event = input or {}
     if trigger_kind != TriggerKind.WEBHOOK:  # a webhook body passed the same rule as it was read
         _check_input(event)
@@ -103,12 +119,7 @@ def run_start(
             actor=actor,
             target=run,
             execution_id=execution.pk,
-            details={
-                "trigger": trigger_kind,
-                "version": version.number,
-                "dry_run": dry_run,
-                "trigger_ref": trigger_ref,
-            },
+            details=started_details(run),
         )
     return run
 

@@ -33,6 +33,7 @@ from workflows.engine.errors import ExpressionError
 from workflows.models import Workflow, WorkflowVersion
 from workflows.models_triggers import DeliveryOutcome, WebhookDelivery, WebhookEndpoint
 from workflows.programs import load_program
+from workflows.services import intake_sql
 from workflows.services.runs import NotRunnable, run_start
 from workflows.services.triggers import endpoint_secrets
 from workflows.services.webhook_limits import OverLimit, count_delivery, count_unknown, rate_limit
@@ -209,16 +210,24 @@ def _accept(
 ) -> Answer:
     endpoint = delivery.endpoint
     assert endpoint is not None  # noqa: S101 - only known endpoints get this far
+    trigger_ref = f"webhook:{delivery.event_key}"[:255]
+    accepted = delivery.row(DeliveryOutcome.ACCEPTED, 202, payload=payload)
     try:
-        with transaction.atomic(), audit_batch():
-            run = run_start(
-                workflow=endpoint.workflow,
-                trigger_kind=TriggerKind.WEBHOOK,
-                input=event,
-                trigger_ref=f"webhook:{delivery.event_key}"[:255],
-                version=version,
+        if intake_sql.available():  # one statement, one commit
+            run = intake_sql.store_accepted(
+                version=version, event=event, trigger_ref=trigger_ref, delivery=accepted
             )
-            delivery.row(DeliveryOutcome.ACCEPTED, 202, payload=payload, run=run).save()
+        else:
+            with transaction.atomic(), audit_batch():
+                run = run_start(
+                    workflow=endpoint.workflow,
+                    trigger_kind=TriggerKind.WEBHOOK,
+                    input=event,
+                    trigger_ref=trigger_ref,
+                    version=version,
+                )
+                accepted.run = run
+                accepted.save()
     except NotRunnable as exc:
         return _refuse(delivery, 409, str(exc))
     except IntegrityError:

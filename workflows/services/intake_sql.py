@@ -1,0 +1,83 @@
+"""PostgreSQL with the audit sequencer on: an accepted webhook delivery stored in one statement.
+
+The acknowledgement path's cost is round trips and commits. Its run, first execution, delivery
+row and `run.started` event go in one statement of INSERT CTEs (autocommit: one commit), after
+one read that draws the run's and the execution's ids from their sequences, so that every row
+and the event can name them. A replayed event key fails the whole statement on the delivery's
+unique constraint and leaves nothing behind, as the transaction did. Elsewhere (SQLite, the
+sequencer off) `run_start` stores them through the ORM.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from audit.services import build, pending_insert, sequenced
+from idconfluence.sql import table, values_insert
+from workflows.models import Execution, Run, WorkflowVersion
+from workflows.models_triggers import WebhookDelivery
+from workflows.services.runs import enqueue_on_commit, runnable_version, started_details
+from workflows.status import TriggerKind
+
+
+def available() -> bool:
+    return connection.vendor == "postgresql" and sequenced()
+
+
+def store_accepted(
+    *, version: WorkflowVersion, event: dict[str, Any], trigger_ref: str, delivery: WebhookDelivery
+) -> Run:
+    """The run a delivery starts, stored with it; raises NotRunnable as `run_start` does, and
+    IntegrityError for an event key already accepted."""
+    workflow = version.workflow
+    runnable_version(workflow, version)
+    run_id, execution_id = _draw_ids()
+    now = timezone.now()
+    run = Run(
+        pk=run_id,
+        workflow=workflow,
+        version=version,
+        trigger_kind=TriggerKind.WEBHOOK,
+        trigger_ref=trigger_ref,
+        input=event,
+        context={"event": event},
+        created_at=now,
+    )
+    execution = Execution(
+        pk=execution_id, run=run, number=1, queued_at=now, enqueued_at=now, enqueue_count=1
+    )
+    delivery.run = run
+    started = build(
+        action="run.started",
+        target=run,
+        workflow_id=workflow.pk,
+        run_id=run.pk,
+        execution_id=execution.pk,
+        details=started_details(run),
+    )
+    parts = [
+        values_insert(Run, [run], with_pk=True),
+        values_insert(Execution, [execution], with_pk=True),
+        values_insert(WebhookDelivery, [delivery]),
+        pending_insert([started], only_if=""),
+    ]
+    ctes = [f"{name} AS ({part})" for name, (part, _) in zip("reda", parts, strict=True)]
+    sql = f"WITH {', '.join(ctes)} SELECT 1"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for _, values in parts for value in values])
+    enqueue_on_commit(execution)
+    return run
+
+
+def _draw_ids() -> tuple[int, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')), "
+            "nextval(pg_get_serial_sequence(%s, 'id'))",
+            [table(Run), table(Execution)],
+        )
+        run_id, execution_id = cursor.fetchone()
+    return int(run_id), int(execution_id)
