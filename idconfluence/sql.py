@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.db import connection, models
 
@@ -67,11 +67,14 @@ def values_insert(
 def upsert_clause(model: type[models.Model], unique: Sequence[str], update: Sequence[str]) -> str:
     """ON CONFLICT (unique) DO UPDATE SET each of `update` (field names) to the new row's."""
     opts, quote = model._meta, connection.ops.quote_name
-    keys = ", ".join(quote(opts.get_field(name).column) for name in unique)
-    sets = ", ".join(
-        f"{quote(c)} = EXCLUDED.{quote(c)}" for c in (opts.get_field(n).column for n in update)
-    )
+    keys = ", ".join(quote(_column(opts, name)) for name in unique)
+    updated = [quote(_column(opts, name)) for name in update]
+    sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in updated)
     return f"ON CONFLICT ({keys}) DO UPDATE SET {sets}"
+
+
+def _column(opts: Any, name: str) -> str:
+    return str(cast(models.Field[Any, Any], opts.get_field(name)).column)
 
 
 def from_row(model: type[M], row: Sequence[Any]) -> M:
@@ -84,6 +87,6 @@ def from_row(model: type[M], row: Sequence[Any]) -> M:
 
 def converted(field: models.Field[Any, Any], value: Any) -> Any:
     """A value read by a raw cursor, as the ORM would give it for `field`."""
-    for convert in field.get_db_converters(connection):
+    for convert in field.get_db_converters(connection):  # type: ignore[attr-defined]
         value = convert(value, field, connection)
     return value

@@ -11,9 +11,9 @@ them to the chain in its transaction. SQLite (one writer, no such CTEs) keeps th
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
-from django.db import connection
+from django.db import connection, models
 
 from audit.models import AuditEvent
 from audit.services import pending_insert, sequenced
@@ -131,8 +131,7 @@ def finish(
     if run_finished:
         run_sets.append("finished_at = statement_timestamp()")
     run_values = [
-        Run._meta.get_field(name).get_db_prep_save(value, connection)
-        for name, value in run_fields.items()
+        _run_field(name).get_db_prep_save(value, connection) for name, value in run_fields.items()
     ]
     sql += (
         f", run AS (UPDATE {table(Run)} SET {', '.join(run_sets)} "  # noqa: S608
@@ -148,7 +147,7 @@ def finish(
     return bool(count)
 
 
-def _cursor():  # type: ignore[no-untyped-def]
+def _cursor() -> Any:
     """A cursor binding parameters on the server, so each statement is prepared once per
     connection (the planning of its CTEs was most of its time on the server)."""
     import psycopg
@@ -156,7 +155,11 @@ def _cursor():  # type: ignore[no-untyped-def]
     connection.ensure_connection()
     raw = connection.connection
     raw.prepare_threshold = 0
-    return connection._prepare_cursor(psycopg.Cursor(raw))
+    return connection._prepare_cursor(psycopg.Cursor(raw))  # type: ignore[attr-defined]
+
+
+def _run_field(name: str) -> models.Field[Any, Any]:
+    return cast(models.Field[Any, Any], Run._meta.get_field(name))
 
 
 def _json(value: Any) -> Any:

@@ -256,7 +256,7 @@ class _Performer:
                 self.writer.close_open_intents(open_intents, reason)
                 if not in_statement:
                     append_events(events)
-                if opens_task:
+                if opens_task and self.waiting_task is not None:
                     task_open(execution=self.execution, block_key=block, task=self.waiting_task)
         except FencedOut:
             if not self._committed_before(state):
