@@ -74,7 +74,7 @@ def upsert_clause(model: type[models.Model], unique: Sequence[str], update: Sequ
 
 
 def _column(opts: Any, name: str) -> str:
-    return str(cast(models.Field[Any, Any], opts.get_field(name)).column)
+    return str(cast("models.Field[Any, Any]", opts.get_field(name)).column)
 
 
 def from_row(model: type[M], row: Sequence[Any]) -> M:

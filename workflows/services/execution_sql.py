@@ -159,7 +159,7 @@ def _cursor() -> Any:
 
 
 def _run_field(name: str) -> models.Field[Any, Any]:
-    return cast(models.Field[Any, Any], Run._meta.get_field(name))
+    return cast("models.Field[Any, Any]", Run._meta.get_field(name))
 
 
 def _json(value: Any) -> Any:
