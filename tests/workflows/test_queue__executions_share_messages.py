@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -94,3 +96,31 @@ def test_a_command_that_exits_right_after_its_commit_still_sends_the_message(
     )
     assert done.returncode == 0, done.stderr
     assert OrmQ.objects.count() == 1, done.stderr  # sent before the process ended, not 30 s later
+
+
+def test_a_clock_that_jumps_while_ids_are_sent_does_not_stall_the_sender(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The sender spaces its messages by ENQUEUE_INTERVAL_MS measured on the monotonic clock; a
+    send made while that clock read a year ahead (time travel in a test, a bad VM clock) once
+    made the next send wait for that year, and every execution after it waited for the
+    watchdog."""
+    sent: list[list[int]] = []
+    arrived = threading.Event()
+
+    def record(ids: list[int]) -> None:
+        sent.append(list(ids))
+        arrived.set()
+
+    monkeypatch.setattr(queue, "enqueue_many_or_leave_to_watchdog", record)
+    coalescer = queue._Coalescer()
+    ahead = time.monotonic() + 365 * 24 * 3600
+    with monkeypatch.context() as clock:
+        clock.setattr(queue.time, "monotonic", lambda: ahead)
+        coalescer.add(1)
+        assert arrived.wait(5), "the first id was not sent"
+        time.sleep(0.1)  # the sender has stamped its send on the clock a year ahead
+    arrived.clear()
+    coalescer.add(2)
+    assert arrived.wait(2), f"the next id waited for the clock to come back: sent {sent}"
+    assert sent == [[1], [2]]
