@@ -100,12 +100,32 @@ def runs(home: Path) -> list[tuple[int, str]]:
         return list(db.execute("SELECT id, state FROM workflows_run ORDER BY id"))
 
 
-def reload_until(page: Any, url: str, check: Callable[[str], bool], what: str) -> None:
+def executions(home: Path) -> list[tuple[Any, ...]]:
+    with contextlib.closing(sqlite3.connect(home / "db.sqlite3")) as db:
+        query = (
+            "SELECT id, run_id, state, enqueue_count, failed_block, failure_reason"
+            " FROM workflows_execution ORDER BY id"
+        )
+        return list(db.execute(query))
+
+
+def reload_until(
+    page: Any, url: str, check: Callable[[str], bool], what: str, started: Demo
+) -> None:
+    """Reloads `url` until `check` holds; a timeout says what the database and the services saw."""
+
     def shown() -> bool:
         page.goto(url)
         return check(page.content())
 
-    wait_until(shown, 60, what)
+    try:
+        wait_until(shown, 60, what)
+    except AssertionError as timeout:
+        tail = "\n".join(started.output().splitlines()[-80:])
+        raise AssertionError(
+            f"{timeout}\nruns: {runs(started.home)}\nexecutions: {executions(started.home)}"
+            f"\nlast lines of the demo's output:\n{tail}"
+        ) from None
 
 
 def test_the_readme_demo_fires_the_joiner_and_the_approved_access_appears(home: Path) -> None:
@@ -148,11 +168,15 @@ def test_the_readme_demo_fires_the_joiner_and_the_approved_access_appears(home: 
                 page.fill("#id_password", password.group(1))
                 page.click("input[type=submit]")
                 page.wait_for_selector("#site-name")
-                reload_until(page, watch.group(1), lambda html: "Waiting" in html, "waiting")
+                reload_until(page, watch.group(1), lambda html: "Waiting" in html, "waiting", first)
                 page.screenshot(path=str(ARTIFACTS / "demo-1-run-waiting.png"), full_page=True)
 
                 reload_until(
-                    page, page_url, lambda html: "/a/" in html, "the approval email on the page"
+                    page,
+                    page_url,
+                    lambda html: "/a/" in html,
+                    "the approval email on the page",
+                    first,
                 )
                 groups = page.locator("#groups").inner_text()
                 assert re.search(r"Email\s+jane\.doe", groups), groups
@@ -173,9 +197,12 @@ def test_the_readme_demo_fires_the_joiner_and_the_approved_access_appears(home: 
                         re.search(r"Sensitive-Environment</td><td[^>]*>jane\.doe", html)
                     ),
                     "jane.doe in Sensitive-Environment",
+                    first,
                 )
                 page.screenshot(path=str(ARTIFACTS / "demo-4-access.png"), full_page=True)
-                reload_until(page, watch.group(1), lambda html: "Succeeded" in html, "succeeded")
+                reload_until(
+                    page, watch.group(1), lambda html: "Succeeded" in html, "succeeded", first
+                )
             finally:
                 browser.close()
         after_first = runs(home)
