@@ -119,7 +119,7 @@ def reload_until(
         return check(page.content())
 
     try:
-        wait_until(shown, 60, what)
+        wait_until(shown, 120, what)
     except AssertionError as timeout:
         tail = "\n".join(started.output().splitlines()[-80:])
         raise AssertionError(
