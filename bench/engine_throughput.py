@@ -89,7 +89,9 @@ def drain(
         started, left_at_start = time.perf_counter(), left
         print(f"  draining {left_at_start} of {total}", file=sys.stderr)
         while remaining() > 0:
-            time.sleep(0.005)
+            # Each poll is a query: every 5 ms they took a fifth of a core from the cluster on
+            # a 2-core machine. 50 ms is 2% of a 2 s drain, the same for bare and engine.
+            time.sleep(0.05)
         elapsed = time.perf_counter() - started
     finally:
         cluster.stop()
