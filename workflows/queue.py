@@ -146,12 +146,36 @@ class _Coalescer:
             spacing = min(interval, last + interval - time.monotonic())
             if spacing > 0:
                 time.sleep(spacing)
+            self._hold_while_backlogged()
             self._wake.clear()
             last = time.monotonic()
             try:
                 self.flush()
             finally:
                 close_old_connections()  # the ORM broker's connection is this thread's
+
+    def _hold_while_backlogged(self) -> None:
+        """Fill the message while the broker already holds messages no worker has taken (the
+        cluster's own prefetch is full): it would wait behind them anyway. Bounded by
+        ENQUEUE_HOLD_MS in steps of sleeps, never by reading a clock, which may jump."""
+        size = max(1, int(idc_settings.ENQUEUE_BATCH_SIZE))
+        step = max(idc_settings.ENQUEUE_INTERVAL_MS, 1) / 1000
+        steps = int(idc_settings.ENQUEUE_HOLD_MS / 1000 / step)
+        for _ in range(steps):
+            with self._lock:
+                if len(self._pending) >= size:
+                    return
+            if not _backlogged():
+                return
+            time.sleep(step)
+
+
+def _backlogged() -> bool:
+    """Messages wait in the broker untaken; an error counts as no (the send will say more)."""
+    try:
+        return bool(broker().queue_size())
+    except Exception:
+        return False
 
 
 _coalescer = _Coalescer()
