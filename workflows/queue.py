@@ -18,7 +18,9 @@ from collections.abc import Sequence
 
 import redis
 from django.db import close_old_connections, connection
+from django.utils import timezone
 from django_q.brokers import Broker, get_broker
+from django_q.brokers.orm import ORM
 from django_q.brokers.redis_broker import Redis
 from django_q.conf import Conf
 from django_q.tasks import async_task
@@ -156,24 +158,34 @@ class _Coalescer:
 
     def _hold_while_backlogged(self) -> None:
         """Fill the message while the broker already holds messages no worker has taken (the
-        cluster's own prefetch is full): it would wait behind them anyway. Bounded by
-        ENQUEUE_HOLD_MS in steps of sleeps, never by reading a clock, which may jump."""
+        cluster's own prefetch is full): it would wait behind them anyway. Asked once per
+        message (one cheap read), then bounded by ENQUEUE_HOLD_MS in steps of sleeps, never by
+        reading a clock, which may jump."""
         size = max(1, int(idc_settings.ENQUEUE_BATCH_SIZE))
         step = max(idc_settings.ENQUEUE_INTERVAL_MS, 1) / 1000
         steps = int(idc_settings.ENQUEUE_HOLD_MS / 1000 / step)
+        if steps <= 0 or not _backlogged():
+            return
         for _ in range(steps):
             with self._lock:
                 if len(self._pending) >= size:
                     return
-            if not _backlogged():
-                return
             time.sleep(step)
 
 
 def _backlogged() -> bool:
-    """Messages wait in the broker untaken; an error counts as no (the send will say more)."""
+    """A message waits in the broker untaken: on Redis its list's length (O(1)), on the ORM
+    broker whether one row is due (not a count, which grows with the backlog). An error counts
+    as no: the send that follows reports it."""
     try:
-        return bool(broker().queue_size())
+        current = broker()
+        if isinstance(current, ORM):
+            return bool(
+                current.get_connection()
+                .filter(key=current.list_key, lock__lte=timezone.now())
+                .exists()
+            )
+        return bool(current.queue_size())
     except Exception:
         return False
 
