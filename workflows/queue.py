@@ -118,13 +118,16 @@ class _Coalescer:
         self._pending: list[int] = []
         self._wake = threading.Event()
         self._pid = 0
+        self._thread: threading.Thread | None = None
 
     def add(self, execution_id: int) -> None:
         with self._lock:
             if self._pid != os.getpid():  # first use, or a forked child: threads do not fork
-                self._pid, self._pending = os.getpid(), []
-                threading.Thread(target=self._run, name="idc-enqueue", daemon=True).start()
+                self._pid, self._pending, self._thread = os.getpid(), [], None
                 atexit.register(self.flush)  # a command that exits at once sends its own
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="idc-enqueue", daemon=True)
+                self._thread.start()
             self._pending.append(execution_id)
         self._wake.set()
 
@@ -153,8 +156,11 @@ class _Coalescer:
             last = time.monotonic()
             try:
                 self.flush()
-            finally:
                 close_old_connections()  # the ORM broker's connection is this thread's
+            except Exception:
+                # The database down while the connection is checked, say: the ids already taken
+                # are queued rows the watchdog re-sends; the thread must live for the next ones.
+                logger.exception("the enqueue sender's loop failed; it goes on")
 
     def _hold_while_backlogged(self) -> None:
         """Fill the message while the broker already holds messages no worker has taken (the
