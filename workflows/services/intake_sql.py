@@ -28,13 +28,19 @@ def available() -> bool:
 
 
 def store_accepted(
-    *, version: WorkflowVersion, event: dict[str, Any], trigger_ref: str, delivery: WebhookDelivery
+    *,
+    version: WorkflowVersion,
+    event: dict[str, Any],
+    trigger_ref: str,
+    delivery: WebhookDelivery,
+    ids: tuple[int, int] | None = None,
 ) -> Run:
     """The run a delivery starts, stored with it; raises NotRunnable as `run_start` does, and
-    IntegrityError for an event key already accepted."""
+    IntegrityError for an event key already accepted. `ids`: the run's and the execution's,
+    drawn by the caller's own query (`id_draws`), else here."""
     workflow = version.workflow
     runnable_version(workflow, version)
-    run_id, execution_id = _draw_ids()
+    run_id, execution_id = ids or _draw_ids()
     now = timezone.now()
     run = Run(
         pk=run_id,
@@ -72,12 +78,16 @@ def store_accepted(
     return run
 
 
+def id_draws() -> list[str]:
+    """Two select-list expressions: the next run id and the next execution id (table names from
+    the models, as literals)."""
+    return [
+        f"nextval(pg_get_serial_sequence('{table(model)}', 'id'))" for model in (Run, Execution)
+    ]
+
+
 def _draw_ids() -> tuple[int, int]:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')), "
-            "nextval(pg_get_serial_sequence(%s, 'id'))",
-            [table(Run), table(Execution)],
-        )
+        cursor.execute(f"SELECT {', '.join(id_draws())}")
         run_id, execution_id = cursor.fetchone()
     return int(run_id), int(execution_id)

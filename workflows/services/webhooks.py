@@ -66,6 +66,7 @@ class _Delivery:
     hidden: set[str] = field(default_factory=lambda: set(SIGNED_HEADERS))
     body_size: int | None = None
     event_key: str = ""
+    ids: tuple[int, int] | None = None  # the run's and execution's, drawn by the lookup
 
     def row(self, outcome: str, status: int, **fields: Any) -> WebhookDelivery:
         headers = {
@@ -97,13 +98,13 @@ def webhook_receive(
     received_at = timezone.now()
     if not _plausible_token(token):  # %00 or non-ASCII cannot name an endpoint
         return _unknown_address(remote_addr, received_at)
-    version, endpoint = _published_version(token)
+    version, endpoint, ids = _published_version(token)
     if endpoint is None:
         return _unknown_address(remote_addr, received_at)
     over = count_delivery(endpoint.pk)
     if over is not None:
         return _too_many(endpoint, over)
-    delivery = _Delivery(endpoint, _safe_headers(headers), remote_addr, received_at)
+    delivery = _Delivery(endpoint, _safe_headers(headers), remote_addr, received_at, ids=ids)
     if version is None:
         return _refuse(delivery, 409, "the workflow has no published version")
     program = load_program(version)
@@ -152,17 +153,23 @@ def webhook_receive(
     return _accept(delivery, version, received.event, payload)
 
 
-def _published_version(token: str) -> tuple[WorkflowVersion | None, WebhookEndpoint | None]:
+def _published_version(
+    token: str,
+) -> tuple[WorkflowVersion | None, WebhookEndpoint | None, tuple[int, int] | None]:
     """The active endpoint with this token, its workflow and its latest published version (None
     when nothing is published), in one query whatever the outcome. Written out in SQL built once
     per process: the ORM compiling this three-table select_related on every delivery cost about
-    a quarter of an accepted delivery's CPU time (BENCHMARKS.md goal 2)."""
-    sql, models = _lookup()
+    a quarter of an accepted delivery's CPU time (BENCHMARKS.md goal 2). Where an accepted
+    delivery is stored in one statement (`intake_sql`), the same query draws its run's and
+    execution's ids, one round trip fewer; a refused delivery leaves a gap in the sequences,
+    as a rolled-back insert does."""
+    draw = intake_sql.available()
+    sql, models = _lookup(draw)
     with connection.cursor() as cursor:
         cursor.execute(sql, [VersionState.PUBLISHED, token, True])
         row = cursor.fetchone()
     if row is None:
-        return None, None
+        return None, None, None
     found: list[Any] = []
     values = iter(row)
     for model, names, columns in models:
@@ -172,18 +179,21 @@ def _published_version(token: str) -> tuple[WorkflowVersion | None, WebhookEndpo
     endpoint.workflow = workflow  # also caches workflow.webhook_endpoint
     if version is not None:
         version.workflow = workflow
-    return version, endpoint
+    ids = (int(row[-2]), int(row[-1])) if draw else None
+    return version, endpoint, ids
 
 
 @functools.cache
-def _lookup() -> tuple[str, list[tuple[type[Model], list[str], list[Col]]]]:
+def _lookup(draw_ids: bool) -> tuple[str, list[tuple[type[Model], list[str], list[Col]]]]:
     """The lookup's SQL and, per model (endpoint, workflow, version), its fields' names and
-    columns."""
+    columns; with `draw_ids`, two more columns: the next run and execution ids."""
     quote, models, select = connection.ops.quote_name, [], []
     for alias, model in zip("ewv", (WebhookEndpoint, Workflow, WorkflowVersion), strict=True):
         fields = model._meta.concrete_fields
         select += [f"{alias}.{quote(field.column)}" for field in fields]
         models.append((model, [field.attname for field in fields], [f.cached_col for f in fields]))
+    if draw_ids:
+        select += intake_sql.id_draws()
     endpoint, workflow, version = (quote(model._meta.db_table) for model, _, _ in models)
     sql = (
         f"SELECT {', '.join(select)} FROM {endpoint} e "  # noqa: S608 - names from the models
@@ -215,7 +225,11 @@ def _accept(
     try:
         if intake_sql.available():  # one statement, one commit
             run = intake_sql.store_accepted(
-                version=version, event=event, trigger_ref=trigger_ref, delivery=accepted
+                version=version,
+                event=event,
+                trigger_ref=trigger_ref,
+                delivery=accepted,
+                ids=delivery.ids,
             )
         else:
             with transaction.atomic(), audit_batch():
