@@ -57,14 +57,13 @@ def values_insert(
     depend on the number of rows, so psycopg converts it once (it caches statements of up to
     50 parameters) and the server prepares it once, where a VALUES list of 4 steps and 3 events
     was a new, uncached statement of some 100 parameters for every execution."""
-    fields = stored_fields(model, with_pk)
     plain = _plain(model, with_pk)
     rows = [[_prepared(f, types, o) for f, types in plain] for o in objs]
     if connection.vendor == "postgresql" and (only_if or len(objs) > 1):
         names, _, arrays = _insert_parts(model, False, with_pk)
         where = f" WHERE EXISTS (SELECT 1 FROM {only_if})" if only_if else ""  # noqa: S608
         select = f"SELECT * FROM unnest({arrays}) AS v{where}"  # noqa: S608
-        values = [[row_values[i] for row_values in rows] for i in range(len(fields))]
+        values = [[row_values[i] for row_values in rows] for i in range(len(plain))]
     else:
         names, row, _ = _insert_parts(model, bool(only_if), with_pk)
         select = f"VALUES {', '.join([row] * len(objs))}"
@@ -77,8 +76,9 @@ def values_insert(
 
 # Fields whose database value is the Python value itself when it has the field's own plain
 # type (exact types: a subclass may prepare its values); anything else takes the ORM's path.
-_TEXT, _INTEGER, _BOOLEAN = frozenset({str}), frozenset({int}), frozenset({bool})
-_PLAIN_FIELDS: dict[type[Any], frozenset[type[Any]]] = {
+Types = frozenset[type[Any]]
+_TEXT, _INTEGER, _BOOLEAN, _NOTHING = frozenset({str}), frozenset({int}), frozenset({bool}), Types()
+_PLAIN_FIELDS: dict[type[Any], Types] = {
     models.CharField: _TEXT,
     models.TextField: _TEXT,
     models.IntegerField: _INTEGER,
@@ -90,8 +90,6 @@ _PLAIN_FIELDS: dict[type[Any], frozenset[type[Any]]] = {
     models.ForeignKey: _INTEGER,
     models.BooleanField: _BOOLEAN,
 }
-_NOTHING: frozenset[type[Any]] = frozenset()
-Types = frozenset[type[Any]]
 
 
 @cache

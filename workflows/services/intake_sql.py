@@ -1,11 +1,11 @@
 """PostgreSQL with the audit sequencer on: an accepted webhook delivery stored in one statement.
 
 The acknowledgement path's cost is round trips and commits. Its run, first execution, delivery
-row and `run.started` event go in one statement of INSERT CTEs (autocommit: one commit), after
-one read that draws the run's and the execution's ids from their sequences, so that every row
-and the event can name them. A replayed event key fails the whole statement on the delivery's
-unique constraint and leaves nothing behind, as the transaction did. Elsewhere (SQLite, the
-sequencer off) `run_start` stores them through the ORM.
+row and `run.started` event go in one statement of INSERT CTEs (autocommit: one commit), with
+the run's and the execution's ids drawn from their sequences by the endpoint's lookup
+(`id_draws`), so that every row and the event can name them. A replayed event key fails the
+whole statement on the delivery's unique constraint and leaves nothing behind, as the
+transaction did. Elsewhere (SQLite, the sequencer off) `run_start` stores them through the ORM.
 """
 
 from __future__ import annotations
@@ -33,14 +33,14 @@ def store_accepted(
     event: dict[str, Any],
     trigger_ref: str,
     delivery: WebhookDelivery,
-    ids: tuple[int, int] | None = None,
+    ids: tuple[int, int],
 ) -> Run:
     """The run a delivery starts, stored with it; raises NotRunnable as `run_start` does, and
     IntegrityError for an event key already accepted. `ids`: the run's and the execution's,
-    drawn by the caller's own query (`id_draws`), else here."""
+    drawn by the caller's own query (`id_draws`)."""
     workflow = version.workflow
     runnable_version(workflow, version)
-    run_id, execution_id = ids or _draw_ids()
+    run_id, execution_id = ids
     now = timezone.now()
     run = Run(
         pk=run_id,
@@ -84,10 +84,3 @@ def id_draws() -> list[str]:
     return [
         f"nextval(pg_get_serial_sequence('{table(model)}', 'id'))" for model in (Run, Execution)
     ]
-
-
-def _draw_ids() -> tuple[int, int]:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(id_draws())}")
-        run_id, execution_id = cursor.fetchone()
-    return int(run_id), int(execution_id)

@@ -223,7 +223,7 @@ def _accept(
     trigger_ref = f"webhook:{delivery.event_key}"[:255]
     accepted = delivery.row(DeliveryOutcome.ACCEPTED, 202, payload=payload)
     try:
-        if intake_sql.available():  # one statement, one commit
+        if delivery.ids is not None:  # drawn by the lookup (intake_sql): one statement, one commit
             run = intake_sql.store_accepted(
                 version=version,
                 event=event,
