@@ -119,9 +119,10 @@ def test_an_accepted_delivery_is_one_commit_and_a_handful_of_queries(client: Cli
 def test_with_the_sequencer_an_accepted_delivery_is_one_write_statement(
     client: Client, settings: Any
 ) -> None:
-    """Production's path (issue 10): the endpoint's lookup, which also draws the run's and the
-    execution's ids, then run, execution, delivery and the pending `run.started` event in one
-    statement, its own commit."""
+    """Production's path (issue 10): the endpoint's lookup, which also counts the delivery
+    against the per-minute limit and draws the run's and the execution's ids, then run,
+    execution, delivery and the pending `run.started` event in one statement: two statements,
+    each its own commit."""
     settings.IDCONFLUENCE = {**settings.IDCONFLUENCE, "AUDIT_SEQUENCER": True}
     sender = webhook_sender(client, slug="plain")
     assert sender.post({"n": 0}, msg_id="warm-up").status_code == 202
@@ -130,9 +131,10 @@ def test_with_the_sequencer_an_accepted_delivery_is_one_write_statement(
     assert response.status_code == 202
     assert commits == []  # no transaction block: each statement commits on its own
     ours = [q["sql"] for q in queries if "django_q" not in q["sql"]]
-    writes = [sql for sql in ours if sql.startswith("WITH")]
-    assert len(writes) == 1 and len(ours) <= 3, "\n".join(ours)  # lookup + ids, rate, write
-    assert "nextval" in ours[0] and not any("nextval" in sql for sql in ours[1:]), ours
+    assert len(ours) == 2, "\n".join(ours)  # lookup + count + ids, write
+    lookup, write = ours
+    assert "workflows_webhookrate" in lookup and lookup.count("nextval") == 2, lookup
+    assert write.startswith('WITH r AS (INSERT INTO "workflows_run"') and "nextval" not in write
     run = Run.objects.get(pk=response.json()["run"])
     assert run.executions.get().state == "queued"
     assert WebhookDelivery.objects.get(event_key="measured").run == run
@@ -167,3 +169,36 @@ def test_the_same_event_delivered_concurrently_starts_one_run(
     assert started.objects.filter(action="run.started").count() == 1
     outcomes = sorted(WebhookDelivery.objects.values_list("outcome", flat=True))
     assert outcomes == ["accepted"] + ["duplicate"] * 4
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("pgbouncer", [False, True], ids=["direct", "behind-pgbouncer"])
+def test_the_ack_statements_are_prepared_once_per_connection_but_not_behind_pgbouncer(
+    client: Client, settings: Any, pgbouncer: bool
+) -> None:
+    """Parsing and planning were a third of the server's time per delivery; a transaction-mode
+    pooler would hand a prepared statement's name to another session, so none is made there."""
+    settings.IDCONFLUENCE = {**settings.IDCONFLUENCE, "AUDIT_SEQUENCER": True}
+    connection.close()  # a new session: none of the earlier tests' prepared statements
+    connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"] = pgbouncer
+    try:
+        sender = webhook_sender(client, slug="plain")
+        for n in range(3):
+            assert sender.post({"n": n}, msg_id=f"m{n}").status_code == 202
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements"
+            )
+            prepared = cursor.fetchall()
+    finally:
+        connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"] = False
+    lookups = [runs for sql, runs in prepared if "workflows_webhookrate" in sql]
+    writes = [
+        runs for sql, runs in prepared if sql.startswith('WITH r AS (INSERT INTO "workflows_run"')
+    ]
+    if pgbouncer:
+        assert prepared == []
+    else:  # one statement each, planned for every delivery but parsed once
+        assert (lookups, writes) == ([3], [3]), prepared
+    assert Run.objects.count() == 3

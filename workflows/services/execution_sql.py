@@ -18,7 +18,15 @@ from django.db import connection, models
 from audit.models import AuditEvent
 from audit.services import pending_insert, sequenced
 from connectors.models import Connector
-from idconfluence.sql import columns, converted, from_row, table, upsert_clause, values_insert
+from idconfluence.sql import (
+    columns,
+    converted,
+    from_row,
+    prepared_cursor,
+    table,
+    upsert_clause,
+    values_insert,
+)
 from workflows.models import Execution, Run, Step
 from workflows.status import ExecutionState
 
@@ -90,7 +98,7 @@ def claim(
         *audit_params,
         connector_names,
     ]
-    with _cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -141,21 +149,10 @@ def finish(
     audit, audit_params = events_in_statement(events, "fenced")
     sql += f"{audit} SELECT count(*) FROM fenced"  # noqa: S608 - parts built from the models
     params += audit_params
-    with _cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         (count,) = cursor.fetchone()
     return bool(count)
-
-
-def _cursor() -> Any:
-    """A cursor binding parameters on the server, so each statement is prepared once per
-    connection (the planning of its CTEs was most of its time on the server)."""
-    import psycopg
-
-    connection.ensure_connection()
-    raw = connection.connection
-    raw.prepare_threshold = 0
-    return connection._prepare_cursor(psycopg.Cursor(raw))  # type: ignore[attr-defined]
 
 
 def _run_field(name: str) -> models.Field[Any, Any]:

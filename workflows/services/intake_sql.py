@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from audit.services import build, pending_insert, sequenced
-from idconfluence.sql import table, values_insert
+from idconfluence.sql import prepared_cursor, table, values_insert
 from workflows.models import Execution, Run, WorkflowVersion
 from workflows.models_triggers import WebhookDelivery
 from workflows.services.runs import enqueue_on_commit, runnable_version, started_details
@@ -72,7 +72,7 @@ def store_accepted(
     ]
     ctes = [f"{name} AS ({part})" for name, (part, _) in zip("reda", parts, strict=True)]
     sql = f"WITH {', '.join(ctes)} SELECT 1"
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [value for _, values in parts for value in values])
     enqueue_on_commit(execution)
     return run

@@ -28,6 +28,7 @@ from audit.services import batch as audit_batch
 from audit.services import record
 from idconfluence.intake import IntakeError, parse_json, safe_excerpt
 from idconfluence.redaction import redact
+from idconfluence.sql import prepared_cursor
 from workflows.engine.blocks.trigger import WebhookTrigger
 from workflows.engine.errors import ExpressionError
 from workflows.models import Workflow, WorkflowVersion
@@ -36,7 +37,16 @@ from workflows.programs import load_program
 from workflows.services import intake_sql
 from workflows.services.runs import NotRunnable, run_start
 from workflows.services.triggers import endpoint_secrets
-from workflows.services.webhook_limits import OverLimit, count_delivery, count_unknown, rate_limit
+from workflows.services.webhook_limits import (
+    OverLimit,
+    count_delivery,
+    count_unknown,
+    counted_by_lookup,
+    lookup_count_sql,
+    minute_of,
+    rate_limit,
+    verdict,
+)
 from workflows.status import TriggerKind, VersionState
 from workflows.triggers.auth import Unauthorized, authenticate
 from workflows.triggers.body import BodyLengthRequired, BodyTooLarge
@@ -98,13 +108,15 @@ def webhook_receive(
     received_at = timezone.now()
     if not _plausible_token(token):  # %00 or non-ASCII cannot name an endpoint
         return _unknown_address(remote_addr, received_at)
-    version, endpoint, ids = _published_version(token)
+    now = received_at.timestamp()
+    found = _published_version(token, now)
+    endpoint, version = found.endpoint, found.version
     if endpoint is None:
         return _unknown_address(remote_addr, received_at)
-    over = count_delivery(endpoint.pk)
+    over = count_delivery(endpoint.pk, now) if found.hits is None else verdict(found.hits, now)
     if over is not None:
         return _too_many(endpoint, over)
-    delivery = _Delivery(endpoint, _safe_headers(headers), remote_addr, received_at, ids=ids)
+    delivery = _Delivery(endpoint, _safe_headers(headers), remote_addr, received_at, ids=found.ids)
     if version is None:
         return _refuse(delivery, 409, "the workflow has no published version")
     program = load_program(version)
@@ -153,64 +165,97 @@ def webhook_receive(
     return _accept(delivery, version, received.event, payload)
 
 
-def _published_version(
-    token: str,
-) -> tuple[WorkflowVersion | None, WebhookEndpoint | None, tuple[int, int] | None]:
+@dataclass(frozen=True)
+class _Found:
+    """What the endpoint's lookup returned."""
+
+    endpoint: WebhookEndpoint | None  # None: no active endpoint has this address
+    version: WorkflowVersion | None  # its workflow's latest published version
+    ids: tuple[int, int] | None = None  # the run's and execution's, drawn for `intake_sql`
+    hits: int | None = None  # this minute's deliveries, when the lookup counted this one
+
+
+def _published_version(token: str, now: float) -> _Found:
     """The active endpoint with this token, its workflow and its latest published version (None
     when nothing is published), in one query whatever the outcome. Written out in SQL built once
-    per process: the ORM compiling this three-table select_related on every delivery cost about
-    a quarter of an accepted delivery's CPU time (BENCHMARKS.md goal 2). Where an accepted
-    delivery is stored in one statement (`intake_sql`), the same query draws its run's and
-    execution's ids, one round trip fewer; a refused delivery leaves a gap in the sequences,
-    as a rolled-back insert does."""
-    draw = intake_sql.available()
-    sql, models = _lookup(draw)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [VersionState.PUBLISHED, token, True])
+    per process and prepared once per connection: the ORM compiling this three-table
+    select_related on every delivery cost about a quarter of an accepted delivery's CPU time
+    (BENCHMARKS.md goal 2). The same statement, where it can, counts the delivery against the
+    endpoint's per-minute limit and draws the run's and execution's ids for the one-statement
+    store (`intake_sql`): two round trips and a commit fewer. A refused delivery leaves a gap in
+    the sequences, as a rolled-back insert does."""
+    draw, count = intake_sql.available(), counted_by_lookup()
+    sql, models = _lookup(draw, count)
+    params: list[Any] = [VersionState.PUBLISHED.value, token, True]
+    if count:
+        params.append(minute_of(now))
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
-        return None, None, None
+        return _Found(None, None)
     found: list[Any] = []
     values = iter(row)
-    for model, names, columns in models:
-        data = [_converted(next(values), column) for column in columns]
+    for model, names, converters in models:
+        data = [_converted(next(values), column) for column in converters]
         found.append(None if data[0] is None else model.from_db(connection.alias, names, data))
     endpoint, workflow, version = found
     endpoint.workflow = workflow  # also caches workflow.webhook_endpoint
     if version is not None:
         version.workflow = workflow
-    ids = (int(row[-2]), int(row[-1])) if draw else None
-    return version, endpoint, ids
+    extra = list(values)  # the count, then the ids, as asked for
+    hits = int(extra.pop(0)) if count else None
+    ids = (int(extra[0]), int(extra[1])) if draw else None
+    return _Found(endpoint, version, ids, hits)
+
+
+Columns = list[tuple[Col, list[Any]]]  # each with its converters
+Models = list[tuple[type[Model], list[str], Columns]]
 
 
 @functools.cache
-def _lookup(draw_ids: bool) -> tuple[str, list[tuple[type[Model], list[str], list[Col]]]]:
+def _lookup(draw_ids: bool, count: bool) -> tuple[str, Models]:
     """The lookup's SQL and, per model (endpoint, workflow, version), its fields' names and
-    columns; with `draw_ids`, two more columns: the next run and execution ids."""
-    quote, models, select = connection.ops.quote_name, [], []
+    columns with their converters; then, with `count`, this minute's deliveries to the endpoint
+    after counting this one, and with `draw_ids`, the next run and execution ids."""
+    quote = connection.ops.quote_name
+    models: Models = []
+    select: list[str] = []
     for alias, model in zip("ewv", (WebhookEndpoint, Workflow, WorkflowVersion), strict=True):
         fields = model._meta.concrete_fields
         select += [f"{alias}.{quote(field.column)}" for field in fields]
-        models.append((model, [field.attname for field in fields], [f.cached_col for f in fields]))
-    if draw_ids:
-        select += intake_sql.id_draws()
+        columns = [(f.cached_col, _converters(f.cached_col)) for f in fields]
+        models.append((model, [field.attname for field in fields], columns))
     endpoint, workflow, version = (quote(model._meta.db_table) for model, _, _ in models)
-    sql = (
-        f"SELECT {', '.join(select)} FROM {endpoint} e "  # noqa: S608 - names from the models
+    named = [f"{column} AS c{i}" for i, column in enumerate(select)]  # c0: the endpoint's id
+    ctes = [
+        f"found AS (SELECT {', '.join(named)} FROM {endpoint} e "  # noqa: S608 - names from the models
         f"JOIN {workflow} w ON w.id = e.workflow_id "
         f"LEFT JOIN {version} v ON v.workflow_id = w.id AND v.state = %s "
         # A workflow in the recycle bin has no address: its deliveries answer as unknown.
         "WHERE e.token = %s AND e.active = %s AND w.deleted_at IS NULL "
-        "ORDER BY v.number DESC NULLS LAST LIMIT 1"
-    )
+        "ORDER BY v.number DESC NULLS LAST LIMIT 1)"
+    ]
+    extra = []
+    if count:
+        ctes.append(f"counted AS ({lookup_count_sql('found', 'c0')})")
+        extra.append("(SELECT hits FROM counted)")
+    if draw_ids:
+        extra += intake_sql.id_draws()
+    sql = f"WITH {', '.join(ctes)} SELECT {', '.join(['found.*', *extra])} FROM found"  # noqa: S608
     return sql, models
 
 
-def _converted(value: Any, col: Col) -> Any:
+def _converters(col: Col) -> list[Any]:
+    return connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+
+
+def _converted(value: Any, column: tuple[Col, list[Any]]) -> Any:
     """The value as the ORM gives it (on SQLite, booleans and datetimes need converting)."""
     if value is None:
         return None
-    for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
+    col, converters = column
+    for convert in converters:
         value = convert(value, col, connection)
     return value
 
