@@ -114,7 +114,8 @@ if _database_url:
                 "timeout": env_int("DB_POOL_TIMEOUT", 10),
             }
             DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them instead
-        # Behind PgBouncer in transaction mode (Django already prepares no statements).
+        # Behind PgBouncer in transaction mode: no server-side cursors, and idconfluence.sql's
+        # prepared_cursor() prepares nothing (Django's own cursors never do).
         DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_PGBOUNCER")
 else:
     DATABASES = {
