@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from django.db import connection
 
+from audit.models import PendingAuditEvent
 from idconfluence.sql import _plain, _prepared, stored_fields, values_insert
 from workflows.models import Step
 from workflows.status import StepState
@@ -20,7 +21,7 @@ def orm_values(step: Step) -> list[object]:
 
 
 def prepared(step: Step) -> list[object]:
-    return [_prepared(f, types, step) for f, types in _plain(Step, False)]
+    return [_prepared(f, types, step, connection) for f, types in _plain(Step, False)]
 
 
 @pytest.mark.parametrize(
@@ -54,4 +55,33 @@ def test_each_value_is_what_save_would_send(field: str, value: object) -> None:
             assert a == b and isinstance(b, type(a)), (name, a, b)
     sql, params = values_insert(Step, [step, step])
     assert sql.startswith(f"INSERT INTO {connection.ops.quote_name(Step._meta.db_table)}")
-    assert len(params) in {len(ours), 2 * len(ours)}  # arrays (PostgreSQL) or VALUES rows
+    given = [value for value in ours if value is not None]  # a VALUES row's NULLs are literals
+    assert len(params) in {len(ours), 2 * len(given)}  # arrays (PostgreSQL) or VALUES rows
+
+
+@pytest.mark.django_db
+def test_a_rows_missing_values_go_as_null_literals_and_read_back_as_saved() -> None:
+    """Fewer parameters (psycopg converts a statement of up to 50 once): the webhook ack's
+    statement has some 60 values, a dozen of them missing."""
+    event = PendingAuditEvent(
+        occurred_at=datetime(2026, 12, 7, tzinfo=UTC),
+        actor_kind="system",
+        actor_label="",
+        action="run.started",
+        target_type="workflows.run",
+        target_id="7",
+        target_label="run 7",
+        details={"n": 1, "none": None},
+    )
+    sql, params = values_insert(PendingAuditEvent, [event])
+    assert sql.count("NULL") == 5 and len(params) == len(stored_fields(PendingAuditEvent)) - 5
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    stored = PendingAuditEvent.objects.get()
+    assert (stored.actor_id, stored.workflow_id, stored.run_id, stored.ip_address) == (None,) * 4
+    assert stored.execution_id is None and stored.details == {"n": 1, "none": None}
+    assert (stored.action, stored.target_label, stored.occurred_at) == (
+        "run.started",
+        "run 7",
+        datetime(2026, 12, 7, tzinfo=UTC),
+    )

@@ -4,9 +4,11 @@ project's Fernet keys (connectors.crypto), never written anywhere in the clear."
 from __future__ import annotations
 
 import base64
+import functools
 import secrets
 
 from connectors.crypto import decrypt_json, encrypt_json
+from idconfluence.conf import idc_settings
 
 PREFIX = "whsec_"
 
@@ -25,4 +27,13 @@ def seal(secret: str) -> str:
 
 
 def unseal(sealed: str) -> str:
-    return decrypt_json(sealed).get("secret", "") if sealed else ""
+    return _unsealed(sealed, tuple(idc_settings.ENCRYPTION_KEYS)) if sealed else ""
+
+
+@functools.lru_cache(maxsize=1024)
+def _unsealed(sealed: str, keys: tuple[str, ...]) -> str:
+    """Decrypted once per process and key set, not on every delivery's signature check (a
+    twentieth of the acknowledgement's CPU). Keyed by the ciphertext, so a rotated secret is a
+    new entry, and by the keys, so a removed key still fails. The secret is in this process's
+    memory either way, as the keys that decrypt it are."""
+    return decrypt_json(sealed).get("secret", "")
