@@ -16,7 +16,7 @@ from pytest_django.fixtures import SettingsWrapper
 
 from audit.models import AuditEvent
 from tests.support.cluster import RedisServer
-from tests.triggers.conftest import Sender, sample
+from tests.triggers.conftest import WORKDAY_HIRES, Sender, concurrently, sample, webhook_sender
 from workflows import queue
 from workflows.models import Run
 from workflows.models_triggers import UnknownHookSource, WebhookDelivery, WebhookRate
@@ -128,3 +128,32 @@ def test_with_redis_the_minute_is_counted_there_and_the_database_takes_over_when
         assert queue._broker is None  # dropped: the next delivery connects afresh
     finally:
         server.stop()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_senders_racing_past_the_limit_get_exactly_the_limit_through(
+    settings: SettingsWrapper,
+) -> None:
+    """The count is part of the endpoint's lookup (one upsert in the same statement): twelve
+    deliveries released at once against a limit of five let five through, whatever their order,
+    and the minute's first excess one alone leaves an audit event."""
+    settings.IDCONFLUENCE = {**settings.IDCONFLUENCE, "WEBHOOK_RATE_PER_MINUTE": 5}
+    sender = webhook_sender(Client(), **WORKDAY_HIRES)
+    numbers = iter(range(12))
+
+    def deliver() -> int:
+        n = next(numbers)
+        payload = {**sample("workday-hire"), "eventId": f"race{n}"}
+        return int(
+            Sender(Client(), sender.endpoint, sender.secret)
+            .post(payload, msg_id=f"m{n}")
+            .status_code
+        )
+
+    with time_machine.travel(datetime.now(UTC).replace(second=10), tick=False):  # one minute
+        statuses = sorted(concurrently(deliver, 12))
+    assert statuses == [202] * 5 + [429] * 7
+    assert Run.objects.count() == WebhookDelivery.objects.count() == 5
+    assert WebhookRate.objects.get().hits == 12
+    assert AuditEvent.objects.filter(action="webhook.rate_limited").count() == 1
