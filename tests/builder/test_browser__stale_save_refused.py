@@ -61,5 +61,6 @@ def test_a_second_editors_stale_save_is_refused(
         erin.page.get_by_role("button", name="Reload the latest draft").click()
         erin.page.get_by_text("Reloaded the latest saved draft").wait_for()
         person = erin.page.locator("[data-testid=block-person] .idc-node-title")
-        assert person.inner_text() == "Sam's joiner"
+        # the message shows before the canvas has redrawn the nodes: wait for the title
+        sync_api.expect(person).to_have_text("Sam's joiner")
         assert erin.outside() == [] and sam.outside() == []
