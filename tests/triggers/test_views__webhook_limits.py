@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import redis
 import time_machine
+from django.db import connection
 from django.test import Client
 from pytest_django.fixtures import SettingsWrapper
 
@@ -157,3 +158,17 @@ def test_senders_racing_past_the_limit_get_exactly_the_limit_through(
     assert Run.objects.count() == WebhookDelivery.objects.count() == 5
     assert WebhookRate.objects.get().hits == 12
     assert AuditEvent.objects.filter(action="webhook.rate_limited").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_on_postgresql_the_counter_skips_the_write_ahead_log(sender: Sender) -> None:
+    """Every delivery's count commits; an unlogged table's commit waits for no disk flush, and a
+    crash only restarts the counts (workflows/migrations/0013)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relpersistence FROM pg_class WHERE relname = %s", [WebhookRate._meta.db_table]
+        )
+        assert cursor.fetchone() == ("u",)
+    assert sender.post(sample("workday-hire")).status_code == 202
+    assert WebhookRate.objects.get().hits == 1
