@@ -8,9 +8,11 @@ upserted counter row, whatever its outcome before authentication.
   else is stored (the minute's first excess delivery leaves one audit event).
 
 Both are single INSERT ... ON CONFLICT DO UPDATE statements (PostgreSQL and SQLite 3.35+), in
-raw SQL built once per process: this is the acknowledgement path. With Redis as the broker
-(production), the per-minute count is an INCR there instead: no commit and no row lock shared
-by every delivery to one endpoint; if Redis does not answer, the database counts.
+raw SQL built once per process: this is the acknowledgement path. On PostgreSQL the endpoint's
+count is a CTE of the endpoint's own lookup (`lookup_count_sql`, no round trip of its own), in
+an unlogged table (its commit waits for no disk flush; a crash restarts the counts). With Redis
+as the broker (production), the per-minute count is an INCR there instead: no commit and no row
+lock shared by every delivery to one endpoint; if Redis does not answer, the database counts.
 """
 
 from __future__ import annotations
