@@ -30,22 +30,20 @@ SEARCHED = (*_paths(PERSON_KEYS), *_paths(ID_KEYS), *_paths(EVENT_KEYS))
 
 
 def run_subject(event: Any) -> str:
-    """The person the run is about ("jane.doe"), or "" when the input names nobody."""
+    """The person the run is about ("jane.doe"), or "" when the input names nobody. Looked up
+    in `_paths`' order, but only under the parents the input has: every run's label (an audit
+    event's, a console row's) asks, and most inputs have none of them."""
     if not isinstance(event, Mapping):
         return ""
-    for path in _paths(PERSON_KEYS):
-        value = _at(event, path)
-        if isinstance(value, str) and value.strip():
-            return value.strip()[:80]
+    for parent in PARENTS:
+        scope = event.get(parent) if parent else event
+        if not isinstance(scope, Mapping):
+            continue
+        for key in PERSON_KEYS:
+            value = scope.get(key) if key != parent else None
+            if isinstance(value, str) and value.strip():
+                return value.strip()[:80]
     return ""
-
-
-def _at(value: Any, path: tuple[str, ...]) -> Any:
-    for key in path:
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(key)
-    return value
 
 
 def _nested(path: tuple[str, ...], term: str) -> dict[str, Any]:

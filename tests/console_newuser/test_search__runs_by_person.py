@@ -3,6 +3,8 @@ index answers on PostgreSQL) and are named after them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -10,7 +12,13 @@ from django.test import Client
 from tests.console_newuser.support import demo_joiner, demo_sample
 from tests.support.factories import admin_user
 from workflows.models import Run
-from workflows.run_subjects import input_matches, run_subject, runs_concerning
+from workflows.run_subjects import (
+    PERSON_KEYS,
+    _paths,
+    input_matches,
+    run_subject,
+    runs_concerning,
+)
 from workflows.services.runs import run_start
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +58,37 @@ def test_runs_are_named_after_the_person_and_the_time(runs: tuple[Run, Run]) -> 
     assert f"#{leave.pk} for li.wei, " in str(leave)
     assert run_subject({"email": "x@y.example"}) == "x@y.example"
     assert run_subject({"count": 3}) == "" and run_subject([1]) == ""
+
+
+def _read_along(event: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        event = event.get(key) if isinstance(event, dict) else None
+    return event
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"userName": "top", "worker": {"email": "below"}},
+        {"worker": {"email": "below"}, "user": {"login": "other"}},
+        {"user": {"user": "same key", "mail": "m@x"}},
+        {"user": "a string", "worker": {"userName": "w"}},
+        {"email": "  ", "data": {"username": " padded "}},
+        {"target": {"login": "last parent"}, "n": 1},
+        {"worker": "not an object", "employee": {"user_name": "e"}},
+        {"n": 1},
+    ],
+)
+def test_the_subject_is_the_first_person_key_along_the_searched_paths(event: Any) -> None:
+    expected = next(
+        (
+            value.strip()[:80]
+            for path in _paths(PERSON_KEYS)
+            if isinstance(value := _read_along(event, path), str) and value.strip()
+        ),
+        "",
+    )
+    assert run_subject(event) == expected
 
 
 def test_the_run_list_search_box_reads_the_input(runs: tuple[Run, Run]) -> None:
