@@ -94,14 +94,12 @@ def values_insert(
     else:
         names, placeholders, _ = _insert_parts(model, bool(only_if), with_pk)
         null = [f"NULL{p[2:]}" for p in placeholders]  # the same cast, if any
-        select = "VALUES " + ", ".join(
-            "("
-            + ", ".join(
-                n if v is None else p for v, p, n in zip(r, placeholders, null, strict=True)
-            )
-            + ")"
-            for r in rows
-        )
+
+        def row(values: list[Any]) -> str:
+            marks = zip(values, placeholders, null, strict=True)
+            return "(" + ", ".join(n if v is None else p for v, p, n in marks) + ")"
+
+        select = "VALUES " + ", ".join(row(r) for r in rows)
         if only_if:  # rows selected from VALUES are not typed by the target table: cast
             select = f"SELECT * FROM ({select}) AS v WHERE EXISTS (SELECT 1 FROM {only_if})"  # noqa: S608
         values = [value for row_values in rows for value in row_values if value is not None]

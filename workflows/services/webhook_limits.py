@@ -50,17 +50,18 @@ def count_delivery(endpoint_id: int, now: float | None = None) -> OverLimit | No
     if rate_limit() <= 0:
         return None
     now = time.time() if now is None else now
-    hits = _count_in_redis(endpoint_id, minute_of(now))
+    minute = minute_of(now)
+    hits = _count_in_redis(endpoint_id, minute)
     if hits is None:
         with connection.cursor() as cursor:
-            cursor.execute(_rate_sql(), [endpoint_id, minute_of(now)])
+            cursor.execute(_rate_sql(), [endpoint_id, minute])
             (hits,) = cursor.fetchone()
     return verdict(hits, now)
 
 
 def counted_by_lookup() -> bool:
     """Whether the endpoint's lookup counts the delivery in the same statement (PostgreSQL, a
-    limit set, no Redis to count in): one round trip and one commit fewer."""
+    limit set, no Redis to count in): one round trip fewer."""
     return connection.vendor == "postgresql" and rate_limit() > 0 and not _redis_counts()
 
 

@@ -182,8 +182,8 @@ def _published_version(token: str, now: float) -> _Found:
     select_related on every delivery cost about a quarter of an accepted delivery's CPU time
     (BENCHMARKS.md goal 2). The same statement, where it can, counts the delivery against the
     endpoint's per-minute limit and draws the run's and execution's ids for the one-statement
-    store (`intake_sql`): two round trips and a commit fewer. A refused delivery leaves a gap in
-    the sequences, as a rolled-back insert does."""
+    store (`intake_sql`): two round trips fewer. A refused delivery leaves a gap in the
+    sequences, as a rolled-back insert does."""
     draw, count = intake_sql.available(), counted_by_lookup()
     sql, models = _lookup(draw, count)
     params: list[Any] = [VersionState.PUBLISHED.value, token, True]
@@ -203,9 +203,8 @@ def _published_version(token: str, now: float) -> _Found:
     endpoint.workflow = workflow  # also caches workflow.webhook_endpoint
     if version is not None:
         version.workflow = workflow
-    extra = list(values)  # the count, then the ids, as asked for
-    hits = int(extra.pop(0)) if count else None
-    ids = (int(extra[0]), int(extra[1])) if draw else None
+    hits = int(next(values)) if count else None  # then the ids, as `_lookup` asks for them
+    ids = (int(next(values)), int(next(values))) if draw else None
     return _Found(endpoint, version, ids, hits)
 
 
